@@ -1,0 +1,60 @@
+# The two commands a new user needs: `make run` and `make test`. Both install what they need first
+# and are safe and quick to run again (stamp files skip steps whose inputs have not changed).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/team_around_the_child
+
+.PHONY: run test install install-test assets chromium lint clean
+
+run: install assets  ## Set up and serve the app on the embedded default (SQLite, in-process tasks)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo_data
+	@echo "Serving on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install-test assets chromium  ## Set up and run the whole suite against PostgreSQL and real Chromium
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-run
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: static/dist/.built
+static/dist/.built: node_modules/.installed static/src/app.scss
+	npm run build
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-liberation; \
+	  else \
+	    echo "Chromium is missing: install Debian's 'chromium' package (as root: apt-get install chromium)"; exit 1; \
+	  fi; \
+	fi
+
+lint: install-test
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules static/dist staticfiles db.sqlite3

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from agencies import demo
+
+
+class Command(BaseCommand):
+    help = "Create (or leave as they are) the demo agencies, practitioners and family; print the sign-ins."
+
+    def handle(self, *args, **options):
+        sign_ins = demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo sign-ins (every password is: %s)" % demo.DEMO_PASSWORD))
+        width = max(len(email) for email, *_ in sign_ins)
+        for email, name, agency, role in sign_ins:
+            self.stdout.write(f"  {email:<{width}}  {name} — {role}, {agency}")

@@ -1,0 +1,110 @@
+"""Reads about agencies and practitioners."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from .models import Agency, Membership, User
+
+
+def agencies_for_list():
+    """Active agencies with their number of current members, in one query."""
+    return Agency.objects.filter(is_active=True).annotate(
+        member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True))
+    )
+
+
+def agency_members(agency: Agency):
+    """The agency's current members, with their accounts, in one query."""
+    return Membership.objects.current().filter(agency=agency).select_related("user").order_by("user__full_name")
+
+
+def memberships_of(user: User):
+    return Membership.objects.current().filter(user=user).select_related("agency").order_by("agency__name")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    action: str
+    changes: list[FieldChange]
+
+
+def _display(record, field_name: str, value) -> str:
+    field = record.instance_type._meta.get_field(field_name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if value in (None, ""):
+        return "(blank)"
+    if field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else f"#{value}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def history_entries(records, describe) -> list[HistoryEntry]:
+    """Turn simple-history records (newest first) into entries of field, old and new value."""
+    records = list(records)
+    entries = []
+    for index, record in enumerate(records):
+        previous = next(
+            (r for r in records[index + 1 :] if r.instance_type is record.instance_type and r.id == record.id),
+            None,
+        )
+        changes = []
+        if record.history_type == "+":
+            action = "Created"
+        elif record.history_type == "-":
+            action = "Deleted"
+        else:
+            action = "Changed"
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                label = str(record.instance_type._meta.get_field(change.field).verbose_name).capitalize()
+                changes.append(
+                    FieldChange(label, _display(record, change.field, change.old), _display(record, change.field, change.new))
+                )
+            if not changes:
+                continue
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=user.full_name if user else "The system",
+                what=describe(record),
+                action=action,
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def agency_history(agency: Agency) -> list[HistoryEntry]:
+    """The agency's change history and its memberships', newest first."""
+    agency_records = agency.history.select_related("history_user").all()
+    membership_records = (
+        Membership.history.filter(agency_id=agency.pk).select_related("history_user", "user").all()
+    )
+    records = sorted(
+        [*agency_records, *membership_records], key=lambda r: r.history_date, reverse=True
+    )
+
+    def describe(record):
+        if record.instance_type is Agency:
+            return "Agency details"
+        return f"Membership of {record.user.full_name}"
+
+    return history_entries(records, describe)

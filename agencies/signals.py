@@ -1,0 +1,51 @@
+"""Record sign-in, sign-out, failed sign-in and lockout events."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from . import access
+from .models import Membership, SignInEvent, User
+
+
+def client_details(request) -> tuple[str | None, str]:
+    if request is None:
+        return None, ""
+    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _record(kind, request, user=None, email=""):
+    ip, agent = client_details(request)
+    SignInEvent.objects.create(
+        kind=kind, user=user, email=(email or getattr(user, "email", ""))[:254], ip_address=ip, user_agent=agent
+    )
+
+
+@receiver(user_logged_in)
+def signed_in(sender, request, user, **kwargs):
+    _record(SignInEvent.Kind.SIGNED_IN, request, user)
+
+
+@receiver(user_logged_out)
+def signed_out(sender, request, user, **kwargs):
+    if user is not None and not getattr(request, "_timed_out", False):
+        _record(SignInEvent.Kind.SIGNED_OUT, request, user)
+
+
+@receiver(user_login_failed)
+def sign_in_failed(sender, credentials, request=None, **kwargs):
+    email = (credentials.get("username") or credentials.get("email") or "").lower()
+    _record(SignInEvent.Kind.FAILED, request, User.objects.filter(email=email).first(), email)
+
+
+@receiver(user_locked_out)
+def locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    email = (username or "").lower()
+    _record(SignInEvent.Kind.LOCKED_OUT, request, User.objects.filter(email=email).first(), email)
+
+
+@receiver(post_save, sender=Membership)
+def membership_saved(sender, instance, **kwargs):
+    # Whoever changes a membership (a service, the admin site), grants follow it in the same transaction.
+    access.sync_agency_grants(instance.agency, instance.user)

@@ -1,0 +1,198 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, services
+from .forms import (
+    AgencyForm,
+    MemberAddForm,
+    MemberRoleForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SetPasswordForm,
+    SignInForm,
+)
+from .models import Membership
+
+
+def _add_validation_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# --- Signing in and out ---------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timed_out"] = self.request.GET.get("timed_out") == "1"
+        return context
+
+
+class SignOutView(auth_views.LogoutView):
+    next_page = reverse_lazy("signed-out")
+
+
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signed_out.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password has been changed")
+        return super().form_valid(form)
+
+
+@login_required
+@require_POST
+def session_keep_alive(request: HttpRequest) -> JsonResponse:
+    """Called by the time-out warning's "Stay signed in": the middleware has already renewed the session."""
+    return JsonResponse({"ok": True})
+
+
+# --- My work and my profile -----------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.memberships_of(request.user)
+    return render(request, "agencies/home.html", {"memberships": memberships})
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(actor=request.user, user=request.user, **form.cleaned_data)
+        messages.success(request, "Your profile has been updated")
+        return redirect("profile")
+    return render(
+        request,
+        "agencies/profile_edit.html",
+        {"form": form, "memberships": selectors.memberships_of(request.user)},
+    )
+
+
+# --- Agencies -------------------------------------------------------------------------------------
+
+
+@login_required
+def agency_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "agencies/agency_list.html", {"agencies": selectors.agencies_for_list()})
+
+
+@login_required
+def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = access.get_agency_for_user(request.user, agency_id)
+    return render(
+        request,
+        "agencies/agency_detail.html",
+        {
+            "agency": agency,
+            "members": selectors.agency_members(agency),
+            "may_manage": access.may_manage_agency(request.user, agency),
+        },
+    )
+
+
+@login_required
+def agency_history(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = access.get_agency_for_user(request.user, agency_id)
+    return render(
+        request, "agencies/agency_history.html", {"agency": agency, "entries": selectors.agency_history(agency)}
+    )
+
+
+@login_required
+def agency_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = access.get_agency_for_manager(request.user, agency_id)
+    form = AgencyForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        services.agency_update(actor=request.user, agency=agency, **form.cleaned_data)
+        messages.success(request, "The agency's details have been updated")
+        return redirect(agency)
+    return render(request, "agencies/agency_edit.html", {"agency": agency, "form": form})
+
+
+@login_required
+def member_add(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = access.get_agency_for_manager(request.user, agency_id)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_add(actor=request.user, agency=agency, **form.cleaned_data)
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"{membership.user.full_name} has been added to {agency.name}")
+            return redirect(agency)
+    return render(request, "agencies/member_add.html", {"agency": agency, "form": form})
+
+
+@login_required
+def member_change_role(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    agency = access.get_agency_for_manager(request.user, agency_id)
+    membership = access.get_membership_for_manager(request.user, agency, membership_id)
+    form = MemberRoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            role = Membership.Role(form.cleaned_data["role"]).label.lower()
+            messages.success(request, f"{membership.user.full_name} is now a {role}")
+            return redirect(agency)
+    return render(
+        request, "agencies/member_change_role.html", {"agency": agency, "membership": membership, "form": form}
+    )
+
+
+@login_required
+def member_end(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    agency = access.get_agency_for_manager(request.user, agency_id)
+    membership = access.get_membership_for_manager(request.user, agency, membership_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.membership_end(actor=request.user, membership=membership)
+        except ValidationError as e:
+            error = e.messages[0]
+        else:
+            messages.success(request, f"{membership.user.full_name} is no longer a member of {agency.name}")
+            return redirect(agency)
+    return render(
+        request, "agencies/member_end.html", {"agency": agency, "membership": membership, "error": error}
+    )

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Team Around the Child administration"
+admin.site.site_title = "Team Around the Child administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("agencies.urls")),
+]
