@@ -29,9 +29,7 @@ def agencies_managed_by(user: User):
     """The agencies whose details and members this user may change (never through superuser status)."""
     if not user.is_authenticated:
         return Agency.objects.none()
-    return get_objects_for_user(
-        user, MANAGE_AGENCY, klass=Agency, accept_global_perms=False, with_superuser=False
-    )
+    return get_objects_for_user(user, MANAGE_AGENCY, klass=Agency, accept_global_perms=False, with_superuser=False)
 
 
 def may_manage_agency(user: User, agency: Agency) -> bool:

@@ -38,9 +38,9 @@ class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "New password"
-        self.fields["new_password1"].help_text = (
-            "Use at least 12 characters. A few unrelated words make a strong password you can remember."
-        )
+        self.fields[
+            "new_password1"
+        ].help_text = "Use at least 12 characters. A few unrelated words make a strong password you can remember."
         self.fields["new_password2"].label = "Confirm new password"
         self.fields["new_password2"].help_text = ""
 
@@ -107,7 +107,9 @@ class AgencyForm(GovukModelForm):
 class MemberAddForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
-        help_text="Their work email address. If they do not have an account yet, we will email them a link to set a password.",
+        help_text=(
+            "Their work email address. If they do not have an account yet, we will email them a link to set a password."
+        ),
         error_messages={
             "required": "Enter the person's email address",
             "invalid": "Enter an email address in the correct format, like name@example.org",

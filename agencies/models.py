@@ -143,9 +143,6 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("agency-detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         if self.postcode:
             self.postcode = normalise_postcode(self.postcode)
@@ -153,6 +150,9 @@ class Agency(models.Model):
             # Named by a random id, not the agency's name, so a rename can never collide with a group.
             self.group = Group.objects.create(name=f"agency-{uuid.uuid4()}")
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("agency-detail", args=[self.pk])
 
 
 class MembershipQuerySet(models.QuerySet):

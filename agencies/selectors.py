@@ -75,7 +75,9 @@ def history_entries(records, describe) -> list[HistoryEntry]:
             for change in delta.changes:
                 label = str(record.instance_type._meta.get_field(change.field).verbose_name).capitalize()
                 changes.append(
-                    FieldChange(label, _display(record, change.field, change.old), _display(record, change.field, change.new))
+                    FieldChange(
+                        label, _display(record, change.field, change.old), _display(record, change.field, change.new)
+                    )
                 )
             if not changes:
                 continue
@@ -95,12 +97,8 @@ def history_entries(records, describe) -> list[HistoryEntry]:
 def agency_history(agency: Agency) -> list[HistoryEntry]:
     """The agency's change history and its memberships', newest first."""
     agency_records = agency.history.select_related("history_user").all()
-    membership_records = (
-        Membership.history.filter(agency_id=agency.pk).select_related("history_user", "user").all()
-    )
-    records = sorted(
-        [*agency_records, *membership_records], key=lambda r: r.history_date, reverse=True
-    )
+    membership_records = Membership.history.filter(agency_id=agency.pk).select_related("history_user", "user").all()
+    records = sorted([*agency_records, *membership_records], key=lambda r: r.history_date, reverse=True)
 
     def describe(record):
         if record.instance_type is Agency:

@@ -15,6 +15,12 @@ def client_details(request) -> tuple[str | None, str]:
     return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
+def axes_username(request, credentials=None) -> str:
+    """The account a sign-in attempt is for, as django-axes should count it."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return (source.get("username") or source.get("email") or "").strip().lower()
+
+
 def _record(kind, request, user=None, email=""):
     ip, agent = client_details(request)
     SignInEvent.objects.create(

@@ -193,6 +193,4 @@ def member_end(request: HttpRequest, agency_id: int, membership_id: int) -> Http
         else:
             messages.success(request, f"{membership.user.full_name} is no longer a member of {agency.name}")
             return redirect(agency)
-    return render(
-        request, "agencies/member_end.html", {"agency": agency, "membership": membership, "error": error}
-    )
+    return render(request, "agencies/member_end.html", {"agency": agency, "membership": membership, "error": error})

@@ -46,6 +46,7 @@ class BrowserPage:
         self.page = page
         self.base_url = base_url
         self.console_errors: list[str] = []
+        self.javascript_disabled = False
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
@@ -77,6 +78,7 @@ def page_without_js(browser, live_server):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     context.set_default_timeout(10_000)
     wrapped = BrowserPage(context.new_page(), live_server.url)
+    wrapped.javascript_disabled = True
     yield wrapped
     context.close()
 
@@ -84,6 +86,8 @@ def page_without_js(browser, live_server):
 def assert_accessible(page) -> None:
     """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page and fail on any violation."""
     target = getattr(page, "page", page)
+    if getattr(page, "javascript_disabled", False):
+        raise AssertionError("axe-core cannot run with JavaScript off: scan the same page in the `page` fixture")
     # evaluate() runs through the DevTools protocol, so the page's CSP (no inline scripts) still holds.
     target.evaluate(AXE_SOURCE.read_text() + "\n;true")
     result = target.evaluate(

@@ -73,9 +73,7 @@ def test_a_manager_of_another_agency_cannot_reach_this_agencys_membership_throug
 ):
     target = member_of(agency)
     membership = Membership.objects.get(user=target)
-    response = client_for(other_manager).post(
-        reverse("member-end", args=[other_agency.pk, membership.pk])
-    )
+    response = client_for(other_manager).post(reverse("member-end", args=[other_agency.pk, membership.pk]))
     assert response.status_code == 404
     membership.refresh_from_db()
     assert membership.ended_on is None
@@ -181,7 +179,14 @@ def test_a_manager_edits_the_agency_and_the_history_shows_field_old_and_new(clie
 def test_bad_agency_details_get_field_errors_and_nothing_is_saved(client_for, agency, manager):
     response = client_for(manager).post(
         reverse("agency-edit", args=[agency.pk]),
-        {"name": "", "kind": "school", "sector": "statutory", "postcode": "NOT A CODE", "email": "nope", "website": "x"},
+        {
+            "name": "",
+            "kind": "school",
+            "sector": "statutory",
+            "postcode": "NOT A CODE",
+            "email": "nope",
+            "website": "x",
+        },
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -215,8 +220,13 @@ def test_a_practitioner_edits_their_own_profile(client_for, colleague):
     client = client_for(colleague)
     response = client.post(
         reverse("profile"),
-        {"full_name": "Tom Barker", "job_title": "Reception teacher", "phone": "01632 960 111",
-         "role_outline": "Class teacher", "availability": "Mon to Fri 8:30am to 4pm"},
+        {
+            "full_name": "Tom Barker",
+            "job_title": "Reception teacher",
+            "phone": "01632 960 111",
+            "role_outline": "Class teacher",
+            "availability": "Mon to Fri 8:30am to 4pm",
+        },
     )
     assert response.status_code == 302
     colleague.refresh_from_db()

@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sign_ins = demo.load()
-        self.stdout.write(self.style.SUCCESS("Demo sign-ins (every password is: %s)" % demo.DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (every password is: {demo.DEMO_PASSWORD})"))
         width = max(len(email) for email, *_ in sign_ins)
         for email, name, agency, role in sign_ins:
             self.stdout.write(f"  {email:<{width}}  {name} — {role}, {agency}")

@@ -1,0 +1,187 @@
+"""Sign-in, lockout, session time-outs, headers and production settings."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+
+from agencies.middleware import LAST_ACTIVITY, SIGNED_IN_AT
+from agencies.models import SignInEvent
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sign_in(client, email, password):
+    return client.post(reverse("sign-in"), {"username": email, "password": password})
+
+
+def test_a_practitioner_signs_in_with_any_capitalisation_of_their_email(client, colleague, password):
+    response = sign_in(client, colleague.email.upper(), password)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert SignInEvent.objects.filter(kind="signed_in", user=colleague).count() == 1
+
+
+def test_a_wrong_password_gets_a_clear_error_and_is_recorded(client, colleague):
+    response = sign_in(client, colleague.email, "not the right password")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in body
+    assert "govuk-error-summary" in body
+    assert SignInEvent.objects.filter(kind="failed", user=colleague).count() == 1
+
+
+def test_repeated_failures_lock_the_account_even_with_the_right_password_until_an_admin_unlocks_it(
+    client, colleague, password, platform_admin
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, colleague.email, "wrong password, again")
+    response = sign_in(client, colleague.email, password)
+    assert response.status_code == 429
+    assert "Your account is locked" in response.content.decode()
+    assert SignInEvent.objects.filter(kind="locked_out", email=colleague.email).exists()
+    assert SignInEvent.objects.filter(kind="failed", email=colleague.email).count() >= settings.AXES_FAILURE_LIMIT
+
+    # A platform administrator unlocks it in the admin site by removing the recorded attempts.
+    admin = client.__class__()
+    admin.force_login(platform_admin)
+    attempt = AccessAttempt.objects.get(username=colleague.email)
+    response = admin.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert sign_in(client, colleague.email, password).status_code == 302
+
+
+def test_signing_out_is_a_post_and_is_recorded(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    response = client.post(reverse("sign-out"))
+    assert response.status_code == 302
+    assert SignInEvent.objects.filter(kind="signed_out", user=colleague).exists()
+    assert client.get(reverse("home")).status_code == 302
+
+
+def _age_session(client, **seconds_ago):
+    session = client.session
+    now = time.time()
+    for key, ago in seconds_ago.items():
+        session[key] = now - ago
+    session.save()
+
+
+def test_an_idle_session_is_signed_out_and_the_user_is_brought_back_after_signing_in(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    client.get(reverse("agency-list"))
+    _age_session(client, **{LAST_ACTIVITY: settings.SESSION_IDLE_TIMEOUT.total_seconds() + 5})
+    response = client.get(reverse("agency-list"))
+    assert response.status_code == 302
+    assert "timed_out=1" in response["Location"]
+    assert SignInEvent.objects.filter(kind="timed_out", user=colleague).exists()
+    page = client.get(response["Location"])
+    assert "You were signed out because you had not done anything for a while" in page.content.decode()
+    response = client.post(
+        response["Location"], {"username": colleague.email, "password": password, "next": reverse("agency-list")}
+    )
+    assert response["Location"] == reverse("agency-list")
+
+
+def test_activity_keeps_a_session_alive_but_background_polling_does_not(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+    _age_session(client, **{LAST_ACTIVITY: idle - 60})
+    assert client.get(reverse("home"), headers={"X-Background-Request": "1"}).status_code == 200
+    assert client.session[LAST_ACTIVITY] < time.time() - (idle - 120)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.session[LAST_ACTIVITY] > time.time() - 10
+
+
+def test_a_session_ends_after_its_absolute_lifetime_even_when_active(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    _age_session(client, **{SIGNED_IN_AT: settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() + 5, LAST_ACTIVITY: 1})
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_keep_alive_renews_the_session(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    _age_session(client, **{LAST_ACTIVITY: settings.SESSION_IDLE_TIMEOUT.total_seconds() - 30})
+    assert client.post(reverse("session-keep-alive")).json() == {"ok": True}
+    assert client.session[LAST_ACTIVITY] > time.time() - 10
+
+
+def test_signed_in_pages_are_never_cached_and_carry_the_security_headers(client_for, colleague):
+    response = client_for(colleague).get(reverse("home"))
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+@pytest.mark.parametrize(
+    "new_password, accepted",
+    [
+        ("short pass", False),  # under 12 characters
+        ("password1234", False),  # on the common-passwords list
+        ("correct horse battery staple", True),
+        ("x7" * 40, True),  # 80 characters: long passphrases are welcome
+    ],
+)
+def test_passwords_need_length_and_must_not_be_common_but_have_no_composition_rules(
+    client_for, colleague, password, new_password, accepted
+):
+    response = client_for(colleague).post(
+        reverse("password-change"),
+        {"old_password": password, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert (response.status_code == 302) is accepted
+    colleague.refresh_from_db()
+    assert colleague.check_password(new_password) is accepted
+    assert colleague.password.startswith("argon2")
+
+
+def test_passwords_are_hashed_with_argon2(colleague):
+    assert colleague.password.startswith("argon2$")
+
+
+def _environment_without_test_switches():
+    # The browser harness sets DJANGO_ALLOW_ASYNC_UNSAFE for itself; a deployment never would.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def test_production_settings_pass_the_deployment_checks():
+    env = {
+        **_environment_without_test_switches(),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "tac.example.org",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {
+        **_environment_without_test_switches(),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "",
+        "DJANGO_ALLOWED_HOSTS": "x.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
