@@ -1,1 +1,415 @@
-"""children: models arrive with their issue; the app exists so the product's shape is visible."""
+"""The child's record, the family, the team around the child, consent and the audit of access."""
+
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from agencies.models import UK_PHONE, UK_POSTCODE, Agency, normalise_postcode
+
+# Unambiguous characters only (no 0/O, 1/I/L), so a reference read out on the phone is not misheard.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"TAC-{body[:4]}-{body[4:]}"
+
+
+class Ethnicity(models.TextChoices):
+    """The ethnic groups of the 2021 census for England and Wales."""
+
+    ASIAN_BANGLADESHI = "asian_bangladeshi", "Asian or Asian British: Bangladeshi"
+    ASIAN_CHINESE = "asian_chinese", "Asian or Asian British: Chinese"
+    ASIAN_INDIAN = "asian_indian", "Asian or Asian British: Indian"
+    ASIAN_PAKISTANI = "asian_pakistani", "Asian or Asian British: Pakistani"
+    ASIAN_OTHER = "asian_other", "Asian or Asian British: any other Asian background"
+    BLACK_AFRICAN = "black_african", "Black, Black British, Caribbean or African: African"
+    BLACK_CARIBBEAN = "black_caribbean", "Black, Black British, Caribbean or African: Caribbean"
+    BLACK_OTHER = "black_other", "Black, Black British, Caribbean or African: any other background"
+    MIXED_WHITE_ASIAN = "mixed_white_asian", "Mixed or multiple: White and Asian"
+    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", "Mixed or multiple: White and Black African"
+    MIXED_WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean", "Mixed or multiple: White and Black Caribbean"
+    MIXED_OTHER = "mixed_other", "Mixed or multiple: any other background"
+    WHITE_BRITISH = "white_british", "White: English, Welsh, Scottish, Northern Irish or British"
+    WHITE_IRISH = "white_irish", "White: Irish"
+    WHITE_GYPSY = "white_gypsy", "White: Gypsy or Irish Traveller"
+    WHITE_ROMA = "white_roma", "White: Roma"
+    WHITE_OTHER = "white_other", "White: any other White background"
+    OTHER_ARAB = "other_arab", "Other ethnic group: Arab"
+    OTHER = "other", "Other ethnic group: any other"
+    NOT_STATED = "not_stated", "Prefer not to say"
+    NOT_KNOWN = "not_known", "Not yet known"
+
+
+class Child(models.Model):
+    """Section 1 of the CAF: the identifying details of a child (or an unborn baby)."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        NOT_KNOWN = "not_known", "Not known"
+
+    class YesNoUnknown(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_KNOWN = "not_known", "Not known"
+
+    reference = models.CharField("unique reference number", max_length=20, unique=True, default=new_reference)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    other_names = models.CharField(
+        "other names", max_length=200, blank=True, help_text="Names the child is or has been known by"
+    )
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.NOT_KNOWN)
+    is_unborn = models.BooleanField("unborn baby", default=False)
+    unborn_mother_name = models.CharField("mother's name", max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date_of_delivery = models.DateField(null=True, blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, validators=[UK_POSTCODE])
+    phone = models.CharField("telephone", max_length=30, blank=True, validators=[UK_PHONE])
+    religion = models.CharField(max_length=100, blank=True)
+    ethnicity = models.CharField(max_length=40, choices=Ethnicity.choices, default=Ethnicity.NOT_KNOWN)
+    first_language = models.CharField("child's first language", max_length=100, blank=True)
+    parents_first_language = models.CharField("parents' first language", max_length=100, blank=True)
+    has_disability = models.CharField(
+        "disability", max_length=10, choices=YesNoUnknown.choices, default=YesNoUnknown.NOT_KNOWN
+    )
+    disability_details = models.TextField(max_length=2000, blank=True)
+    interpreter_needed = models.BooleanField("interpreter or signer needed", default=False)
+    special_requirements = models.TextField(max_length=2000, blank=True)
+    school = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="school or setting"
+    )
+    gp_practice = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="GP practice"
+    )
+    # The agency that opened the record holds it as its own information, before any consent to share.
+    recording_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="recorded_children")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "children"
+        permissions = [
+            ("view_child_named", "Named practitioner on the child's team"),
+            ("view_child_emergency", "Emergency access to the child's record"),
+        ]
+        indexes = [
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["postcode"]),
+            GinIndex(fields=["last_name"], name="child_last_name_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["first_name"], name="child_first_name_trgm", opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.is_unborn and not self.first_name:
+            return f"Unborn baby of {self.unborn_mother_name}"
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("child-detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if self.postcode:
+            self.postcode = normalise_postcode(self.postcode)
+        super().save(*args, **kwargs)
+
+    @property
+    def age_description(self) -> str:
+        if self.is_unborn:
+            return "Unborn"
+        if not self.date_of_birth:
+            return "Not known"
+        today = date.today()
+        months = (today.year - self.date_of_birth.year) * 12 + today.month - self.date_of_birth.month
+        if today.day < self.date_of_birth.day:
+            months -= 1
+        if months < 24:
+            return f"{months} month{'s' if months != 1 else ''}"
+        return f"{months // 12} years {months % 12} month{'s' if months % 12 != 1 else ''}"
+
+
+class FamilyMember(models.Model):
+    """Someone in the child's family or household: a parent or carer, a sibling or another adult."""
+
+    class Kind(models.TextChoices):
+        PARENT_CARER = "parent_carer", "Parent or carer"
+        SIBLING = "sibling", "Brother or sister"
+        OTHER_ADULT = "other_adult", "Other significant adult"
+        OTHER_CHILD = "other_child", "Other child in the household"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="family")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(
+        "relationship to the child", max_length=100, help_text="For example, mother, stepfather, grandmother"
+    )
+    parental_responsibility = models.BooleanField(default=False)
+    lives_with_child = models.BooleanField("lives with the child", default=False)
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField("telephone", max_length=30, blank=True, validators=[UK_PHONE])
+    email = models.EmailField(blank=True)
+    address = models.TextField(max_length=500, blank=True, help_text="Leave blank if the same as the child's")
+    first_language = models.CharField(max_length=100, blank=True)
+    # A sibling (or other child) who has a record of their own.
+    linked_child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.relationship})"
+
+
+class InvolvementQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Involvement(models.Model):
+    """An agency (and optionally a named practitioner) working with the child: the team around the child."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="involvements")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="involvements")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="involvements"
+    )
+    role = models.CharField(
+        "role with the child", max_length=200, help_text="For example, class teacher, health visitor, housing officer"
+    )
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+    objects = InvolvementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "agency"], condition=Q(ended_on__isnull=True), name="one_current_involvement_per_agency"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "ended_on", "child"])]
+
+    def __str__(self):
+        return f"{self.agency} with {self.child}"
+
+
+class LeadProfessional(models.Model):
+    """The single point of contact for the family, chosen with them. At most one current per child."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="lead_professionals")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leads")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    family_agreed = models.BooleanField("the family agreed", default=False)
+    agreed_on = models.DateField("date the family agreed", null=True, blank=True)
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["child"], condition=Q(ended_on__isnull=True), name="one_current_lead")
+        ]
+        indexes = [models.Index(fields=["practitioner", "ended_on"])]
+
+    def __str__(self):
+        return f"{self.practitioner} leads for {self.child}"
+
+
+class Consent(models.Model):
+    """A family's consent to store and share information. The newest record governs."""
+
+    class GivenBy(models.TextChoices):
+        PARENT = "parent", "A parent or carer with parental responsibility"
+        YOUNG_PERSON = "young_person", "The young person"
+        BOTH = "both", "Both the young person and a parent or carer"
+
+    class Method(models.TextChoices):
+        WRITTEN = "written", "Written"
+        VERBAL = "verbal", "Verbal"
+
+    class Scope(models.TextChoices):
+        BASIC = "basic", "Basic information only"
+        ADDITIONAL = "additional", "Basic and additional information"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="consents")
+    given_by = models.CharField(max_length=20, choices=GivenBy.choices)
+    given_by_name = models.CharField("name of the person giving consent", max_length=200)
+    capacity = models.CharField(
+        "capacity to consent",
+        max_length=300,
+        blank=True,
+        help_text="For a young person: how you judged they understood what they agreed to",
+    )
+    given_on = models.DateField("date consent was given")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    all_involved_agencies = models.BooleanField(
+        "covers every agency in the team around the child", default=True
+    )
+    agencies_included = models.ManyToManyField(Agency, blank=True, related_name="+")
+    agencies_excluded = models.ManyToManyField(
+        Agency, blank=True, related_name="+", help_text="Agencies that may not see additional information"
+    )
+    purposes = models.TextField(max_length=2000)
+    review_on = models.DateField("review date", null=True, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawal_reason = models.TextField(max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[agencies_included, agencies_excluded])
+
+    class Meta:
+        ordering = ["-given_on", "-recorded_at"]
+        get_latest_by = ["given_on", "recorded_at"]
+
+    def __str__(self):
+        return f"Consent from {self.given_by_name} on {self.given_on:%d %b %Y}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
+
+class Disclosure(models.Model):
+    """A sharing decision and its reasons (the seventh golden rule), whether or not information was shared."""
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", "With consent"
+        OVERRIDE = "override", "Without consent (safeguarding override)"
+        NOT_SHARED = "not_shared", "Decided not to share"
+
+    class Scope(models.TextChoices):
+        BASIC = "basic", "Basic information"
+        ADDITIONAL = "additional", "Basic and additional information"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="disclosures")
+    what = models.TextField("what was shared", max_length=2000)
+    scope = models.CharField(max_length=12, choices=Scope.choices, default=Scope.BASIC)
+    shared_with = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    purpose = models.TextField(max_length=2000)
+    basis = models.CharField(max_length=12, choices=Basis.choices)
+    lawful_basis = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(max_length=2000, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["child", "shared_with", "basis"])]
+
+    def __str__(self):
+        return f"{self.get_basis_display()}: {self.shared_with} ({self.decided_at:%d %b %Y})"
+
+
+class SafeguardingEscalation(models.Model):
+    """A practitioner's record that they suspect significant harm and have contacted children's social care."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Awaiting social care's decision"
+        DECIDED = "decided", "Social care have decided"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="escalations")
+    concern = models.TextField("the concern", max_length=4000)
+    contacted_at = models.DateTimeField("when social care were contacted")
+    contacted_whom = models.CharField("who you spoke to", max_length=300)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decision = models.TextField("social care's decision", max_length=4000, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"Safeguarding escalation for {self.child} ({self.get_outcome_display()})"
+
+
+class EmergencyAccess(models.Model):
+    """Time-limited "break glass" access for a practitioner of an uninvolved agency, with their reason."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self):
+        return f"Emergency access to {self.child} for {self.user} until {self.expires_at:%d %b %Y %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+
+class AccessEvent(models.Model):
+    """Who looked at what, and when: every view of a child's record, every search, every refusal."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        SEARCH = "search", "Searched the child index"
+        REFUSED = "refused", "Refused access"
+        EMERGENCY = "emergency", "Used emergency access"
+        DOWNLOAD = "download", "Downloaded"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.PROTECT, related_name="access_events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what = models.CharField(max_length=200)
+    path = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["child", "-at"])]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.what}"
+
+
+class ChildUserObjectPermission(UserObjectPermissionBase):
+    """Direct foreign-key grants on children: named practitioners and emergency access."""
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class ChildGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)

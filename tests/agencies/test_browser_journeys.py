@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from django.test import override_settings
 
 from agencies.models import Membership, User
@@ -20,7 +21,7 @@ def test_a_manager_signs_in_opens_their_agency_and_adds_a_member(page, agency, m
     page.get_by_label("Email address").fill(manager.email)
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Password").fill(password)
@@ -34,7 +35,7 @@ def test_a_manager_signs_in_opens_their_agency_and_adds_a_member(page, agency, m
 
     page.get_by_role("link", name=agency.name).click()
     page.get_by_role("heading", name=agency.name).wait_for()
-    assert page.get_by_role("cell", name=colleague.full_name, exact=True).is_visible()
+    expect(page.get_by_role("cell", name=colleague.full_name, exact=True)).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Add a member").click()
@@ -43,7 +44,7 @@ def test_a_manager_signs_in_opens_their_agency_and_adds_a_member(page, agency, m
     page.get_by_label("Email address").fill("nia.newcomer@school.example.org")
     page.get_by_role("button", name="Add member").click()
     # No account yet and no name: a clear error, and the email address is kept.
-    assert page.get_by_role("link", name=re.compile("Enter the person.s full name")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("Enter the person.s full name"))).to_be_visible()
     assert page.get_by_label("Email address").input_value() == "nia.newcomer@school.example.org"
     assert_accessible(page)
 
@@ -52,14 +53,14 @@ def test_a_manager_signs_in_opens_their_agency_and_adds_a_member(page, agency, m
     page.get_by_label("Directory co-ordinator").check()
     page.get_by_role("button", name="Add member").click()
     page.get_by_text("Nia Newcomer has been added to").wait_for()
-    assert page.get_by_role("cell", name="Nia Newcomer", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Nia Newcomer", exact=True)).to_be_visible()
     assert_accessible(page)
     membership = Membership.objects.get(user__email="nia.newcomer@school.example.org")
     assert membership.role == Membership.Role.COORDINATOR and membership.agency == agency
 
     page.get_by_role("link", name=f"Change history of {agency.name}").click()
     page.get_by_role("heading", name="Change history").wait_for()
-    assert page.get_by_text("Membership of Nia Newcomer: created").is_visible()
+    expect(page.get_by_text("Membership of Nia Newcomer: created")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Your profile").click()
