@@ -12,9 +12,14 @@ Platform administrators (is_staff/is_superuser) get nothing here by being admini
 manage accounts in the admin site.
 """
 
+import enum
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from .models import Agency, AgencyUserObjectPermission, Membership, User
@@ -89,3 +94,181 @@ def sync_agency_grants(agency: Agency, user: User) -> None:
 
 def _permission(codename: str) -> Permission:
     return Permission.objects.get(content_type__app_label="agencies", codename=codename)
+
+
+# --- Children -------------------------------------------------------------------------------------
+#
+# A practitioner sees a child only through an agency they currently belong to that is in the child's
+# team around the child (a current involvement), and only as far as the family's current consent
+# covers that agency: "basic" details (identity, address, school, GP, parents) or "additional"
+# information (needs, the CAF). The agency that opened the record holds it as its own and is always
+# covered. A recorded safeguarding override (a Disclosure without consent) covers the agency it names.
+# A time-limited emergency access, held as a guardian grant, lets one practitioner read the record.
+# Everyone else, platform administrators included, gets a 404.
+
+
+class Level(enum.IntEnum):
+    NONE = 0
+    BASIC = 1
+    ADDITIONAL = 2
+
+
+@dataclass(frozen=True)
+class ChildAccess:
+    """What one user may do with one child's record, and why."""
+
+    level: Level
+    may_edit: bool
+    emergency: bool
+    is_lead: bool
+    is_involved_manager: bool
+
+    @property
+    def may_view_basic(self) -> bool:
+        return self.level >= Level.BASIC
+
+    @property
+    def may_view_additional(self) -> bool:
+        return self.level >= Level.ADDITIONAL
+
+    @property
+    def may_see_history(self) -> bool:
+        return self.may_edit
+
+    @property
+    def may_see_viewers(self) -> bool:
+        return self.is_lead or self.is_involved_manager
+
+
+def _user_agency_ids(user: User):
+    return Membership.objects.current().filter(user=user).values("agency_id")
+
+
+def _covered_involvements(user: User, level: Level):
+    """Current involvements of the user's agencies whose agency the record's sharing rules cover at `level`."""
+    from children.models import Consent, Disclosure, Involvement
+
+    included = Consent.agencies_included.through.objects.filter(
+        consent_id=OuterRef("child__current_consent_id"), agency_id=OuterRef("agency_id")
+    )
+    consent = Q(child__current_consent__withdrawn_on__isnull=True) & (
+        Q(child__current_consent__all_involved_agencies=True) | Exists(included)
+    )
+    overrides = Disclosure.objects.filter(
+        child_id=OuterRef("child_id"), shared_with_id=OuterRef("agency_id"), basis=Disclosure.Basis.OVERRIDE
+    )
+    if level == Level.ADDITIONAL:
+        excluded = Consent.agencies_excluded.through.objects.filter(
+            consent_id=OuterRef("child__current_consent_id"), agency_id=OuterRef("agency_id")
+        )
+        consent &= Q(child__current_consent__scope=Consent.Scope.ADDITIONAL) & ~Exists(excluded)
+        overrides = overrides.filter(scope=Disclosure.Scope.ADDITIONAL)
+    return Involvement.objects.current().filter(
+        Q(agency_id__in=_user_agency_ids(user))
+        & (Q(agency_id=F("child__recording_agency_id")) | consent | Exists(overrides))
+    )
+
+
+def _emergency_grants(user: User):
+    """Unexpired emergency accesses backed by the user's guardian grant on the child."""
+    from children.models import ChildUserObjectPermission, EmergencyAccess
+
+    grants = ChildUserObjectPermission.objects.filter(
+        user=user, content_object_id=OuterRef("child_id"), permission__codename="view_child_emergency"
+    )
+    return EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now()).filter(Exists(grants))
+
+
+def children_visible_to(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
+    """The children this user may see at `level`, as one query (no per-row permission checks)."""
+    from children.models import Child
+
+    if not user.is_authenticated or not user.is_active:
+        return Child.objects.none()
+    visible = Q(Exists(_covered_involvements(user, level).filter(child_id=OuterRef("pk"))))
+    if include_emergency:
+        visible |= Q(Exists(_emergency_grants(user).filter(child_id=OuterRef("pk"))))
+    return Child.objects.filter(visible)
+
+
+def child_access(user: User, child) -> ChildAccess:
+    """Everything this user may do with this child, in a handful of queries."""
+    from children.models import Involvement, LeadProfessional
+
+    if not user.is_authenticated or not user.is_active:
+        return ChildAccess(Level.NONE, False, False, False, False)
+    if _covered_involvements(user, Level.ADDITIONAL).filter(child=child).exists():
+        level = Level.ADDITIONAL
+    elif _covered_involvements(user, Level.BASIC).filter(child=child).exists():
+        level = Level.BASIC
+    else:
+        level = Level.NONE
+    emergency = False
+    if level < Level.ADDITIONAL and _emergency_grants(user).filter(child=child).exists():
+        level, emergency = Level.ADDITIONAL, True
+    is_lead = LeadProfessional.objects.filter(child=child, practitioner=user, ended_on__isnull=True).exists()
+    is_involved_manager = Involvement.objects.current().filter(
+        child=child,
+        agency__memberships__user=user,
+        agency__memberships__ended_on__isnull=True,
+        agency__memberships__role=Membership.Role.MANAGER,
+    ).exists()
+    return ChildAccess(
+        level=level,
+        may_edit=level == Level.ADDITIONAL and not emergency,
+        emergency=emergency,
+        is_lead=is_lead and level > Level.NONE,
+        is_involved_manager=is_involved_manager and level > Level.NONE,
+    )
+
+
+def get_child_for_user(request, child_id: int, need: str = "basic"):
+    """Fetch a child and what the user may do with it, or record the refusal and raise 404.
+
+    `need` is one of "basic", "additional", "edit", "history", "viewers".
+    """
+    from children.models import AccessEvent, Child
+
+    user = request.user
+    child = Child.objects.select_related("school", "gp_practice", "current_consent").filter(pk=child_id).first()
+    permitted = False
+    rights = ChildAccess(Level.NONE, False, False, False, False)
+    if child is not None:
+        rights = child_access(user, child)
+        permitted = {
+            "basic": rights.may_view_basic,
+            "additional": rights.may_view_additional,
+            "edit": rights.may_edit,
+            "history": rights.may_see_history,
+            "viewers": rights.may_see_viewers,
+        }[need]
+    if not permitted:
+        # The refusal is evidence too; it commits on its own, since the 404 rolls nothing back.
+        AccessEvent.objects.create(
+            user=user,
+            agency=primary_agency(user),
+            child=child,
+            action=AccessEvent.Action.REFUSED,
+            what=f"{need} of child #{child_id}",
+            path=request.path[:300],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        raise Http404("No such child")
+    return child, rights
+
+
+def primary_agency(user: User):
+    """The agency a user acts for when no other is named: their earliest current membership."""
+    membership = Membership.objects.current().filter(user=user).order_by("started_on", "pk").first()
+    return membership.agency if membership else None
+
+
+@transaction.atomic
+def sync_child_grants(child) -> None:
+    """Remove guardian emergency grants on the child whose time has run out."""
+    from children.models import ChildUserObjectPermission, EmergencyAccess
+
+    active_users = EmergencyAccess.objects.filter(child=child, expires_at__gt=timezone.now()).values("user_id")
+    ChildUserObjectPermission.objects.filter(
+        content_object=child, permission__codename="view_child_emergency"
+    ).exclude(user_id__in=active_users).delete()

@@ -1,10 +1,11 @@
 """The child's record, the family, the team around the child, consent and the audit of access."""
 
+import re
 import secrets
 from datetime import date
 
+import jellyfish
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +22,14 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 def new_reference() -> str:
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"TAC-{body[:4]}-{body[4:]}"
+
+
+def name_words(*names: str) -> list[str]:
+    return [word for name in names for word in re.split(r"[\s,/-]+", name or "") if word]
+
+
+def phonetic_key(name: str) -> str:
+    return jellyfish.metaphone(name.strip())[:40] if name and name.strip() else ""
 
 
 class Ethnicity(models.TextChoices):
@@ -96,8 +105,15 @@ class Child(models.Model):
     recording_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="recorded_children")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The newest consent record, kept by the consent services: the one that governs sharing.
+    current_consent = models.ForeignKey(
+        "Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # Phonetic keys (metaphone) of the child's names, so the child index tolerates small misspellings.
+    surname_key = models.CharField(max_length=40, blank=True, editable=False)
+    name_keys = models.CharField(max_length=400, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["surname_key", "name_keys"])
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -109,8 +125,7 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["postcode"]),
-            GinIndex(fields=["last_name"], name="child_last_name_trgm", opclasses=["gin_trgm_ops"]),
-            GinIndex(fields=["first_name"], name="child_first_name_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["surname_key"]),
         ]
 
     def __str__(self):
@@ -128,6 +143,9 @@ class Child(models.Model):
     def save(self, *args, **kwargs):
         if self.postcode:
             self.postcode = normalise_postcode(self.postcode)
+        self.surname_key = phonetic_key(self.last_name)
+        keys = {phonetic_key(n) for n in name_words(self.first_name, self.last_name, self.other_names)}
+        self.name_keys = " " + " ".join(sorted(k for k in keys if k)) + " "
         super().save(*args, **kwargs)
 
     @property
@@ -206,7 +224,9 @@ class Involvement(models.Model):
         ordering = ["agency__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["child", "agency"], condition=Q(ended_on__isnull=True), name="one_current_involvement_per_agency"
+                fields=["child", "agency"],
+                condition=Q(ended_on__isnull=True),
+                name="one_current_involvement_per_agency",
             )
         ]
         indexes = [models.Index(fields=["agency", "ended_on", "child"])]
@@ -267,9 +287,7 @@ class Consent(models.Model):
     given_on = models.DateField("date consent was given")
     method = models.CharField(max_length=10, choices=Method.choices)
     scope = models.CharField(max_length=12, choices=Scope.choices)
-    all_involved_agencies = models.BooleanField(
-        "covers every agency in the team around the child", default=True
-    )
+    all_involved_agencies = models.BooleanField("covers every agency in the team around the child", default=True)
     agencies_included = models.ManyToManyField(Agency, blank=True, related_name="+")
     agencies_excluded = models.ManyToManyField(
         Agency, blank=True, related_name="+", help_text="Agencies that may not see additional information"

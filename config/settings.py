@@ -72,6 +72,9 @@ SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES",
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
 SESSION_WARNING_BEFORE = timedelta(minutes=2)
 
+# How long "break glass" emergency access to a child's record lasts.
+EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 24)
+
 # --- Applications ---------------------------------------------------------------------------------
 
 INSTALLED_APPS = [

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from playwright.sync_api import expect
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from agencies.models import Membership, User
 

@@ -1,0 +1,148 @@
+"""Reads about children that depend on who is asking. Visibility always comes from agencies.access."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import jellyfish
+from django.db.models import Prefetch, Q
+
+from agencies import access
+from agencies.models import User, normalise_postcode
+
+from .models import (
+    AccessEvent,
+    Child,
+    Consent,
+    EmergencyAccess,
+    FamilyMember,
+    Involvement,
+    LeadProfessional,
+    name_words,
+    phonetic_key,
+)
+
+SEARCH_CANDIDATE_LIMIT = 300
+SEARCH_RESULT_LIMIT = 25
+
+
+def current_leads():
+    return Prefetch(
+        "lead_professionals",
+        queryset=LeadProfessional.objects.filter(ended_on__isnull=True).select_related("practitioner", "agency"),
+        to_attr="current_leads",
+    )
+
+
+def children_list_for(user: User):
+    """The children the user's agencies work with, with their current lead professional, in two queries."""
+    return (
+        access.children_visible_to(user)
+        .select_related("school")
+        .prefetch_related(current_leads())
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def children_led_by(user: User):
+    """'My children': those the user is the current lead professional for (and may still see)."""
+    return children_list_for(user).filter(
+        lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True
+    )
+
+
+def child_record(child: Child) -> dict:
+    """Everything the child's page shows, each list in one query."""
+    return {
+        "family": list(FamilyMember.objects.filter(child=child).select_related("linked_child")),
+        "involvements": list(
+            Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
+        ),
+        "lead": LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
+        .select_related("practitioner", "agency")
+        .first(),
+        "consents": list(
+            Consent.objects.filter(child=child)
+            .select_related("recorded_by")
+            .prefetch_related("agencies_included", "agencies_excluded")
+        ),
+        "disclosures": list(child.disclosures.select_related("shared_with", "decided_by", "decided_by_agency")),
+        "escalations": list(child.escalations.select_related("recorded_by", "recorded_by_agency")),
+        "emergency_accesses": list(
+            EmergencyAccess.objects.filter(child=child).select_related("user", "agency").order_by("-granted_at")[:20]
+        ),
+    }
+
+
+def viewers_of(child: Child, limit: int = 500):
+    return AccessEvent.objects.filter(child=child).select_related("user", "agency").order_by("-at")[:limit]
+
+
+@dataclass
+class SearchResult:
+    child: Child
+    score: float
+    visible: bool
+    lead: LeadProfessional | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _similarity(a: str, b: str) -> float:
+    return jellyfish.jaro_winkler_similarity(a.lower(), b.lower()) if a and b else 0.0
+
+
+def child_index_search(
+    user: User, *, first_name: str = "", last_name: str = "", date_of_birth: date | None = None, postcode: str = ""
+) -> list[SearchResult]:
+    """Likely matches in the whole child index, best first, marked visible or not for this user.
+
+    Names match phonetically (metaphone) and by similarity, so "Karter" finds "Carter". Callers must
+    show an invisible match only as "a record exists" and its lead professional, never its details.
+    """
+    keys = {phonetic_key(w) for w in name_words(first_name, last_name)} - {""}
+    criteria = Q()
+    surname_key = phonetic_key(last_name)
+    if surname_key:
+        criteria |= Q(surname_key=surname_key)
+    for key in keys:
+        criteria |= Q(name_keys__contains=f" {key} ")
+    if date_of_birth:
+        criteria |= Q(date_of_birth=date_of_birth) | Q(expected_date_of_delivery=date_of_birth)
+    compact_postcode = "".join(postcode.split()).upper()
+    if compact_postcode:
+        criteria |= Q(postcode=normalise_postcode(compact_postcode))
+    if not criteria:
+        return []
+    candidates = list(
+        Child.objects.filter(criteria).prefetch_related(current_leads()).order_by("pk")[:SEARCH_CANDIDATE_LIMIT]
+    )
+    results = []
+    for child in candidates:
+        score, reasons = 0.0, []
+        child_names = name_words(child.first_name, child.other_names)
+        if last_name:
+            surname = max(_similarity(last_name, n) for n in name_words(child.last_name, child.other_names) or [""])
+            if surname >= 0.85 or phonetic_key(last_name) == child.surname_key:
+                score += 2 * max(surname, 0.9)
+                reasons.append("last name")
+        if first_name and child_names:
+            first = max(_similarity(first_name, n) for n in child_names)
+            if first >= 0.85:
+                score += first
+                reasons.append("first name")
+        if date_of_birth and date_of_birth in (child.date_of_birth, child.expected_date_of_delivery):
+            score += 2
+            reasons.append("date of birth")
+        if compact_postcode and child.postcode.replace(" ", "") == compact_postcode:
+            score += 1
+            reasons.append("postcode")
+        if score >= 2.5:
+            results.append(SearchResult(child=child, score=score, visible=False, reasons=reasons))
+    results.sort(key=lambda r: (-r.score, r.child.pk))
+    results = results[:SEARCH_RESULT_LIMIT]
+    visible_ids = set(
+        access.children_visible_to(user).filter(pk__in=[r.child.pk for r in results]).values_list("pk", flat=True)
+    )
+    for result in results:
+        result.visible = result.child.pk in visible_ids
+        result.lead = result.child.current_leads[0] if result.child.current_leads else None
+    return results
