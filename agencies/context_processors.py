@@ -16,6 +16,10 @@ def _section(url_name: str) -> str:
     """Which item of the service navigation a page belongs to."""
     if url_name == "home":
         return "home"
+    if url_name.startswith(("child", "family-", "involvement-", "lead-", "consent-", "disclosure-", "escalation-")):
+        return "children"
+    if url_name == "emergency-access":
+        return "children"
     if url_name.startswith(("agency-", "member-")):
         return "agencies"
     if url_name in ("profile", "password-change"):

@@ -5,6 +5,8 @@ hint, error message and the right component for its widget) and gives its widget
 and the `aria-describedby` links to hint and error that screen readers need.
 """
 
+from datetime import date
+
 from django import forms
 
 WIDGET_CLASSES = {
@@ -15,6 +17,8 @@ WIDGET_CLASSES = {
 
 
 def widget_kind(widget) -> str:
+    if getattr(widget, "govuk_kind", None) == "date":
+        return "date"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
     if isinstance(widget, forms.CheckboxSelectMultiple):
@@ -39,6 +43,8 @@ class GovukFormMixin:
         for name, field in self.fields.items():
             widget = field.widget
             widget.govuk_kind = widget_kind(widget)
+            if widget.govuk_kind == "date":
+                continue
             if widget.govuk_kind == "input":
                 css = "govuk-input"
                 if name in self.input_widths:
@@ -66,6 +72,10 @@ class GovukFormMixin:
             described = [f"{bound.auto_id}_helptext"] if field.help_text else []
             described.append(f"{bound.auto_id}_error")
             widget.attrs["aria-describedby"] = " ".join(described)
+            if widget.govuk_kind == "date":
+                for sub in widget.widgets:
+                    if "govuk-input--error" not in sub.attrs["class"]:
+                        sub.attrs["class"] += " govuk-input--error"
             if widget.govuk_kind in ("input", "textarea", "select"):
                 error_class = {
                     "input": "govuk-input--error",
@@ -84,7 +94,7 @@ class GovukFormMixin:
             for message in self.errors.get(name, []):
                 bound = self[name]
                 anchor = bound.auto_id
-                if field.widget.govuk_kind in ("radios", "checkboxes"):
+                if field.widget.govuk_kind in ("radios", "checkboxes", "date"):
                     anchor = f"{bound.auto_id}_0"
                 items.append((anchor, message))
         return items
@@ -96,3 +106,56 @@ class GovukForm(GovukFormMixin, forms.Form):
 
 class GovukModelForm(GovukFormMixin, forms.ModelForm):
     pass
+
+
+class DateInput(forms.MultiWidget):
+    """GOV.UK's date input: three boxes for day, month and year."""
+
+    govuk_kind = "date"
+
+    def __init__(self, attrs=None):
+        widgets = [
+            forms.TextInput(
+                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-2", "inputmode": "numeric"}
+            ),
+            forms.TextInput(
+                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-2", "inputmode": "numeric"}
+            ),
+            forms.TextInput(
+                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-4", "inputmode": "numeric"}
+            ),
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if value:
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A date typed as day, month and year, with GOV.UK's error messages (`label` is used in them)."""
+
+    widget = DateInput
+
+    def __init__(self, *, label: str, required: bool = True, **kwargs):
+        self.noun = label
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, required=required, label=label, **kwargs)
+        self.error_messages["required"] = f"Enter the {label.lower()}"
+        self.error_messages["incomplete"] = f"Enter the {label.lower()} in full"
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        day, month, year = (str(part or "").strip() for part in data_list)
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise forms.ValidationError(f"The {self.noun.lower()} must include a {' and '.join(missing)}")
+        try:
+            parsed = date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(f"The {self.noun.lower()} must be a real date, like 27 3 2024") from None
+        if parsed.year < 1900:
+            raise forms.ValidationError(f"The {self.noun.lower()} must have a four-digit year, like 2024")
+        return parsed

@@ -87,8 +87,18 @@ def session_keep_alive(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from children import selectors as children_selectors
+
     memberships = selectors.memberships_of(request.user)
-    return render(request, "agencies/home.html", {"memberships": memberships})
+    return render(
+        request,
+        "agencies/home.html",
+        {
+            "memberships": memberships,
+            "my_children": children_selectors.children_led_by(request.user),
+            "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
+        },
+    )
 
 
 @login_required

@@ -1,13 +1,14 @@
 """Reads about children that depend on who is asking. Visibility always comes from agencies.access."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import jellyfish
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from agencies import access
-from agencies.models import User, normalise_postcode
+from agencies.models import Membership, User, normalise_postcode
 
 from .models import (
     AccessEvent,
@@ -146,3 +147,16 @@ def child_index_search(
         result.visible = result.child.pk in visible_ids
         result.lead = result.child.current_leads[0] if result.child.current_leads else None
     return results
+
+
+def emergency_accesses_to_show(user: User, days: int = 14):
+    """Recent emergency accesses to children the user leads, and by members of agencies the user manages."""
+    since = timezone.now() - timedelta(days=days)
+    managed = Membership.objects.current().filter(user=user, role=Membership.Role.MANAGER).values("agency_id")
+    led = LeadProfessional.objects.filter(practitioner=user, ended_on__isnull=True).values("child_id")
+    return (
+        EmergencyAccess.objects.filter(granted_at__gte=since)
+        .filter(Q(child_id__in=led) | Q(agency_id__in=managed))
+        .select_related("user", "agency", "child")
+        .order_by("-granted_at")[:50]
+    )

@@ -209,9 +209,9 @@ def disclosure_record(*, actor: User, child: Child, decided_by_agency: Agency | 
     agency = _acting_agency(actor, decided_by_agency)
     disclosure = Disclosure(child=child, decided_by=actor, decided_by_agency=agency, **fields)
     if disclosure.basis == Disclosure.Basis.OVERRIDE:
-        is_manager = Membership.objects.current().filter(
-            user=actor, agency=agency, role=Membership.Role.MANAGER
-        ).exists()
+        is_manager = (
+            Membership.objects.current().filter(user=actor, agency=agency, role=Membership.Role.MANAGER).exists()
+        )
         if not is_manager:
             raise PermissionDenied("Only an agency manager may authorise sharing without consent")
         errors = {}
@@ -281,9 +281,7 @@ def emergency_access_grant(*, actor: User, child: Child, reason: str, request=No
 
 def emergency_access_sweep() -> int:
     """Remove the guardian grants of emergency accesses that have expired; return how many children."""
-    children = Child.objects.filter(
-        childuserobjectpermission__permission__codename="view_child_emergency"
-    ).distinct()
+    children = Child.objects.filter(childuserobjectpermission__permission__codename="view_child_emergency").distinct()
     count = 0
     for child in children:
         access.sync_child_grants(child)

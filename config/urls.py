@@ -6,5 +6,6 @@ admin.site.site_title = "Team Around the Child administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("children/", include("children.urls")),
     path("", include("agencies.urls")),
 ]

@@ -1,0 +1,396 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agencies import access
+from agencies.models import Agency, User
+from agencies.selectors import history_entries
+from agencies.views import _add_validation_error
+
+from . import selectors, services
+from .forms import (
+    ChildForm,
+    ChildSearchForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    DisclosureForm,
+    EmergencyAccessForm,
+    EscalationDecisionForm,
+    EscalationForm,
+    FamilyMemberForm,
+    InvolvementEndForm,
+    InvolvementForm,
+    LeadProfessionalForm,
+)
+from .models import (
+    AccessEvent,
+    Child,
+    Consent,
+    Disclosure,
+    FamilyMember,
+    Involvement,
+    LeadProfessional,
+    SafeguardingEscalation,
+)
+
+
+def child_page(need: str, what: str):
+    """Fetch the child through the access module (404 and a recorded refusal for anyone else), then
+    serve the page in one transaction with the record of the view: no page without its access event."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, child_id, *args, **kwargs):
+            child, rights = access.get_child_for_user(request, child_id, need)
+            with transaction.atomic():
+                if request.method == "GET":
+                    action = AccessEvent.Action.EMERGENCY if rights.emergency else AccessEvent.Action.VIEW
+                    services.access_event_record(request=request, child=child, action=action, what=what)
+                response = view(request, child, rights, *args, **kwargs)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _render(request, template, child, rights, **context):
+    return render(request, template, {"child": child, "rights": rights, **context})
+
+
+# --- Lists and the child index --------------------------------------------------------------------
+
+
+@login_required
+def child_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.children_list_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "children/child_list.html", {"page": page})
+
+
+@login_required
+def child_search(request: HttpRequest) -> HttpResponse:
+    """The child index. Searches are POSTed, so no name or date of birth is ever in a URL or a log."""
+    form = ChildSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            results = selectors.child_index_search(
+                request.user,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                postcode=form.cleaned_data["postcode"],
+            )
+            used = ", ".join(
+                label
+                for name, label in [
+                    ("first_name", "first name"),
+                    ("last_name", "last name"),
+                    ("date_of_birth", "date of birth"),
+                    ("postcode", "postcode"),
+                ]
+                if form.cleaned_data.get(name)
+            )
+            services.access_event_record(
+                request=request,
+                child=None,
+                action=AccessEvent.Action.SEARCH,
+                what=f"Child index search by {used}: {len(results)} match(es)",
+            )
+            return render(request, "children/child_search.html", {"form": form, "results": results})
+    return render(request, "children/child_search.html", {"form": form, "results": results})
+
+
+@login_required
+def child_create(request: HttpRequest) -> HttpResponse:
+    """Open a record. The child index is searched first and likely duplicates are shown before saving."""
+    if access.primary_agency(request.user) is None:
+        raise Http404("Only members of an agency can open a child's record")
+    form = ChildForm(request.POST or None)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("confirmed_new"):
+            with transaction.atomic():
+                duplicates = selectors.child_index_search(
+                    request.user,
+                    first_name=data.get("first_name", ""),
+                    last_name=data.get("last_name", ""),
+                    date_of_birth=data.get("date_of_birth") or data.get("expected_date_of_delivery"),
+                    postcode=data.get("postcode", ""),
+                )
+                if duplicates:
+                    services.access_event_record(
+                        request=request,
+                        child=None,
+                        action=AccessEvent.Action.SEARCH,
+                        what=f"Duplicate check before opening a record: {len(duplicates)} match(es)",
+                    )
+        if not duplicates:
+            try:
+                child = services.child_create(actor=request.user, **data)
+            except ValidationError as error:
+                _add_validation_error(form, error)
+            else:
+                messages.success(request, f"The record for {child.display_name} has been opened ({child.reference})")
+                return redirect(child)
+    return render(request, "children/child_create.html", {"form": form, "duplicates": duplicates})
+
+
+# --- The child's record ---------------------------------------------------------------------------
+
+
+@child_page("basic", "Child's record")
+def child_detail(request, child, rights):
+    return _render(request, "children/child_detail.html", child, rights, **selectors.child_record(child))
+
+
+@child_page("edit", "Edit identifying details")
+def child_edit(request, child, rights):
+    form = ChildForm(request.POST or None, instance=child)
+    if request.method == "POST" and form.is_valid():
+        services.child_update(actor=request.user, child=child, **form.cleaned_data)
+        messages.success(request, "The child's details have been updated")
+        return redirect(child)
+    return _render(request, "children/child_edit.html", child, rights, form=form)
+
+
+def _linkable_children(request, child):
+    return access.children_visible_to(request.user).exclude(pk=child.pk).order_by("last_name", "first_name")
+
+
+@child_page("edit", "Family and household")
+def family_member_edit(request, child, rights, member_id=None):
+    member = get_object_or_404(FamilyMember, pk=member_id, child=child) if member_id else FamilyMember(child=child)
+    form = FamilyMemberForm(request.POST or None, instance=member, linkable_children=_linkable_children(request, child))
+    if request.method == "POST" and form.is_valid():
+        services.family_member_save(actor=request.user, member=form.instance)
+        messages.success(request, f"{form.instance.name} has been saved in the family and household")
+        return redirect(child.get_absolute_url() + "#family")
+    return _render(request, "children/family_member_edit.html", child, rights, form=form, member=member)
+
+
+@child_page("edit", "Remove a family member")
+def family_member_remove(request, child, rights, member_id):
+    member = get_object_or_404(FamilyMember, pk=member_id, child=child)
+    if request.method == "POST":
+        services.family_member_remove(actor=request.user, member=member)
+        messages.success(request, f"{member.name} has been removed from the family and household")
+        return redirect(child.get_absolute_url() + "#family")
+    return _render(request, "children/family_member_remove.html", child, rights, member=member)
+
+
+@child_page("edit", "Add to the team around the child")
+def involvement_add(request, child, rights):
+    form = InvolvementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            involvement = services.involvement_add(
+                actor=request.user,
+                child=child,
+                agency=form.cleaned_data["agency"],
+                role=form.cleaned_data["role"],
+                practitioner=form.cleaned_data["practitioner"],
+            )
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"{involvement.agency.name} has joined the team around the child")
+            return redirect(child.get_absolute_url() + "#team")
+    return _render(request, "children/involvement_add.html", child, rights, form=form)
+
+
+@child_page("edit", "End an involvement")
+def involvement_end(request, child, rights, involvement_id):
+    involvement = get_object_or_404(
+        Involvement.objects.current().select_related("agency"), pk=involvement_id, child=child
+    )
+    form = InvolvementEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.involvement_end(actor=request.user, involvement=involvement, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"{involvement.agency.name} has left the team around the child")
+            return redirect(child.get_absolute_url() + "#team")
+    return _render(request, "children/involvement_end.html", child, rights, form=form, involvement=involvement)
+
+
+@child_page("edit", "Choose the lead professional")
+def lead_professional_choose(request, child, rights):
+    candidates = (
+        User.objects.filter(
+            is_active=True,
+            memberships__ended_on__isnull=True,
+            memberships__agency__involvements__child=child,
+            memberships__agency__involvements__ended_on__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+    current = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+    form = LeadProfessionalForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"practitioner": current.practitioner_id if current else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_professional_set(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"{lead.practitioner.full_name} is now the lead professional")
+            return redirect(child.get_absolute_url() + "#team")
+    past = LeadProfessional.objects.filter(child=child, ended_on__isnull=False).select_related("practitioner", "agency")
+    return _render(request, "children/lead_professional_choose.html", child, rights, form=form, past_leads=past)
+
+
+@child_page("edit", "Record consent")
+def consent_new(request, child, rights):
+    agencies = Agency.objects.filter(involvements__child=child, involvements__ended_on__isnull=True).distinct()
+    form = ConsentForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        included = data.pop("agencies_included")
+        excluded = data.pop("agencies_excluded")
+        services.consent_record(
+            actor=request.user, child=child, agencies_included=included, agencies_excluded=excluded, **data
+        )
+        messages.success(request, "The consent has been recorded. It now governs sharing for this child")
+        return redirect(child.get_absolute_url() + "#consent")
+    return _render(request, "children/consent_new.html", child, rights, form=form)
+
+
+@child_page("edit", "Withdraw consent")
+def consent_withdraw(request, child, rights, consent_id):
+    consent = get_object_or_404(Consent, pk=consent_id, child=child)
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(
+                actor=request.user,
+                consent=consent,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The withdrawal of consent has been recorded")
+            return redirect(child.get_absolute_url() + "#consent")
+    return _render(request, "children/consent_withdraw.html", child, rights, form=form, consent=consent)
+
+
+@child_page("edit", "Record a sharing decision")
+def disclosure_new(request, child, rights):
+    form = DisclosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disclosure_record(actor=request.user, child=child, **form.cleaned_data)
+        except PermissionDenied as denied:
+            form.add_error("basis", str(denied))
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The sharing decision has been recorded")
+            return redirect(child.get_absolute_url() + "#sharing")
+    return _render(request, "children/disclosure_new.html", child, rights, form=form)
+
+
+@child_page("basic", "Record a safeguarding escalation")
+def escalation_new(request, child, rights):
+    form = EscalationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The escalation to children's social care has been recorded")
+            return redirect(child)
+    return _render(request, "children/escalation_new.html", child, rights, form=form)
+
+
+@child_page("basic", "Record social care's decision")
+def escalation_decide(request, child, rights, escalation_id):
+    escalation = get_object_or_404(SafeguardingEscalation, pk=escalation_id, child=child)
+    form = EscalationDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
+        messages.success(request, "Social care's decision has been recorded")
+        return redirect(child)
+    return _render(request, "children/escalation_decide.html", child, rights, form=form, escalation=escalation)
+
+
+@child_page("viewers", "Who has viewed this record")
+def child_viewers(request, child, rights):
+    return _render(request, "children/child_viewers.html", child, rights, events=selectors.viewers_of(child))
+
+
+@child_page("history", "Change history")
+def child_history(request, child, rights):
+    records = sorted(
+        [
+            *child.history.select_related("history_user"),
+            *FamilyMember.history.filter(child_id=child.pk).select_related("history_user"),
+            *Involvement.history.filter(child_id=child.pk).select_related("history_user", "agency"),
+            *LeadProfessional.history.filter(child_id=child.pk).select_related("history_user", "practitioner"),
+            *Consent.history.filter(child_id=child.pk).select_related("history_user"),
+            *Disclosure.history.filter(child_id=child.pk).select_related("history_user"),
+            *SafeguardingEscalation.history.filter(child_id=child.pk).select_related("history_user"),
+        ],
+        key=lambda r: r.history_date,
+        reverse=True,
+    )
+
+    def describe(record):
+        kind = record.instance_type
+        if kind is Child:
+            return "Identifying details"
+        if kind is FamilyMember:
+            return f"Family: {record.name}"
+        if kind is Involvement:
+            return f"Team: {record.agency.name}"
+        if kind is LeadProfessional:
+            return f"Lead professional: {record.practitioner.full_name}"
+        if kind is Consent:
+            return f"Consent from {record.given_by_name}"
+        if kind is Disclosure:
+            return "Sharing decision"
+        return "Safeguarding escalation"
+
+    return _render(request, "children/child_history.html", child, rights, entries=history_entries(records, describe))
+
+
+# --- Emergency access -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def emergency_access_request(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Break glass: an uninvolved practitioner who found the record in the index asks, with a reason."""
+    child = get_object_or_404(Child, pk=child_id)
+    rights = access.child_access(request.user, child)
+    if rights.may_view_basic:
+        return redirect(child)
+    form = EmergencyAccessForm(request.POST if "reason" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.emergency_access_grant(
+                actor=request.user, child=child, reason=form.cleaned_data["reason"], request=request
+            )
+        except PermissionDenied:
+            raise Http404("No such child") from None
+        messages.success(request, "You have emergency access to this record. It has been recorded with your reason")
+        return redirect(child)
+    return render(request, "children/emergency_access.html", {"form": form, "child_id": child.pk})
