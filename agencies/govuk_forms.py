@@ -88,8 +88,12 @@ class GovukFormMixin:
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the GOV.UK error summary, in the order fields appear."""
         items = []
+        # A problem with the form as a whole links to its first field, so every error leads somewhere.
+        first = next((self[name].auto_id for name, f in self.fields.items() if not f.widget.is_hidden), "")
+        if first and self.fields[next(iter(self.fields))].widget.govuk_kind in ("radios", "checkboxes", "date"):
+            first = f"{first}_0"
         for message in self.non_field_errors():
-            items.append(("", message))
+            items.append((first, message))
         for name, field in self.fields.items():
             for message in self.errors.get(name, []):
                 bound = self[name]
@@ -112,6 +116,8 @@ class DateInput(forms.MultiWidget):
     """GOV.UK's date input: three boxes for day, month and year."""
 
     govuk_kind = "date"
+    # Lives in agencies/templates/ so Django's default form renderer finds it.
+    template_name = "forms/widgets/date_input.html"
 
     def __init__(self, attrs=None):
         widgets = [

@@ -1,0 +1,228 @@
+"""Time the children list and a child's page for a busy practitioner, against the benchmark database.
+
+    .venv/bin/python bench/children_pages.py --database-url postgres://postgres@127.0.0.1:5432/tac_bench
+
+Fill the database first with bench/generate_children.py. The script signs in the practitioner whose
+agencies work with the most children, then requests each page through django.test.Client (the whole
+middleware, view and template stack, no network) and prints the median and 95th percentile in
+milliseconds and the SQL queries per request. For comparison it times the list page again with the
+access filter replaced by an unfiltered queryset, and prints PostgreSQL's EXPLAIN ANALYZE timings for
+the list page's queries.
+
+It writes to the benchmark database what the pages write: a sign-in event, and an access event per
+view of a child's page.
+"""
+
+import argparse
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tac_bench"
+PROJECT_APPS = ("agencies", "children", "caf", "referrals", "directory")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help=f"default {DEFAULT_DATABASE_URL}")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
+    parser.add_argument("--warmups", type=int, default=5, help="untimed requests first (default 5)")
+    parser.add_argument("--email", help="time this practitioner instead of the one who can see the most children")
+    parser.add_argument("--show-plans", action="store_true", help="print the full EXPLAIN ANALYZE plans")
+    return parser.parse_args()
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "true"  # production mode would redirect the test client to HTTPS
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"  # testserver: the test client's host
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+# --- Measuring ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    median: float
+    p95: float
+    queries: int | None = None
+
+    @classmethod
+    def of(cls, samples: list[float], queries: int | None = None) -> "Timing":
+        ranked = sorted(samples)
+        p95 = ranked[math.ceil(0.95 * len(ranked)) - 1]  # nearest rank
+        return cls(statistics.median(ranked), p95, queries)
+
+    def __str__(self):
+        text = f"median {self.median:8.1f} ms   p95 {self.p95:8.1f} ms"
+        return text if self.queries is None else f"{text}   {self.queries:3d} queries per request"
+
+
+def time_calls(call, requests: int, warmups: int) -> list[float]:
+    for _ in range(warmups):
+        call()
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def time_page(client, url: str, requests: int, warmups: int) -> tuple[Timing, list[dict]]:
+    """Time GETs of a page; count its queries on one more request (recording them would skew the timing)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get():
+        response = client.get(url)
+        if response.status_code != 200:
+            sys.exit(f"GET {url} answered {response.status_code}, not 200")
+
+    samples = time_calls(get, requests, warmups)
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    return Timing.of(samples, len(captured.captured_queries)), captured.captured_queries
+
+
+@contextmanager
+def without_access_filter():
+    """Replace children_list_for, wherever the project imported it, by the same list with no access filter."""
+    from children import selectors
+    from children.models import Child
+
+    original = selectors.children_list_for
+
+    def unfiltered(user):
+        return (
+            Child.objects.select_related("school")
+            .prefetch_related(selectors.current_leads())
+            .order_by("last_name", "first_name", "pk")
+        )
+
+    holders = [
+        module
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] in PROJECT_APPS and getattr(module, "children_list_for", None) is original
+    ]
+    with ExitStack() as stack:
+        for module in holders:
+            stack.enter_context(mock.patch.object(module, "children_list_for", unfiltered))
+        yield [module.__name__ for module in holders]
+
+
+def explain(sql: str) -> tuple[float, float, str]:
+    """EXPLAIN ANALYZE a captured query: (planning ms, execution ms, the plan)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    planning = float(re.search(r"Planning Time: ([\d.]+) ms", plan).group(1))
+    execution = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+    return planning, execution, plan
+
+
+# --- The practitioner -----------------------------------------------------------------------------
+
+
+def busiest_practitioner(email: str | None):
+    """The practitioner whose current agencies have the most current involvements (or the one named)."""
+    from django.db.models import Count, Q
+
+    from agencies.models import User
+
+    if email:
+        return User.objects.get(email=email)
+    involvements = Count(
+        "memberships__agency__involvements",
+        filter=Q(memberships__ended_on__isnull=True, memberships__agency__involvements__ended_on__isnull=True),
+    )
+    user = User.objects.filter(is_active=True).annotate(n=involvements).order_by("-n", "pk").first()
+    if user is None:
+        sys.exit("The database has no practitioners: fill it first with bench/generate_children.py")
+    return user
+
+
+# --- Main -----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from agencies import access
+    from children.models import Child
+
+    try:
+        list_url = reverse("child-list")
+    except NoReverseMatch:
+        sys.exit("There is no 'child-list' page yet: nothing to time")
+
+    user = busiest_practitioner(args.email)
+    agencies = ", ".join(str(agency) for agency in access.agencies_of(user))
+    print(f"Practitioner: {user.email} ({user.full_name}), member of {agencies}")
+    print(f"Children in the database: {Child.objects.count():,}")
+    print(f"Children this practitioner can see: {access.children_visible_to(user).count():,} basic, ", end="")
+    print(f"{access.children_visible_to(user, access.Level.ADDITIONAL).count():,} additional")
+    child = access.children_visible_to(user, access.Level.ADDITIONAL).order_by("pk").first()
+    if child is None:
+        sys.exit("This practitioner can see no child's full record: nothing to time")
+    detail_url = reverse("child-detail", args=[child.pk])
+    n, warmups = args.requests, args.warmups
+    print(f"\n{n} timed requests (or calls) each, after {warmups} warm-ups")
+
+    count = Timing.of(time_calls(lambda: access.children_visible_to(user).count(), n, warmups))
+    print(f"children_visible_to(user).count()          {count}")
+
+    client = Client()
+    client.force_login(user)
+    filtered, list_queries = time_page(client, list_url, n, warmups)
+    print(f"List page {list_url:<33}{filtered}")
+    with without_access_filter() as patched:
+        unfiltered, _ = time_page(client, list_url, n, warmups)
+    print(f"List page, no access filter {'':<15}{unfiltered}")
+    print(f"  (children_list_for replaced in {', '.join(patched)})")
+    print(f"  filtered / unfiltered: {filtered.median / unfiltered.median:.2f}x the median time")
+    detail, _ = time_page(client, detail_url, n, warmups)
+    print(f"Child's page {detail_url:<30}{detail}")
+
+    print("\nEXPLAIN ANALYZE of the list page's queries that apply the access filter:")
+    table = connection.ops.quote_name("children_involvement")
+    for query in list_queries:
+        if table not in query["sql"]:
+            continue
+        planning, execution, plan = explain(query["sql"])
+        kind = "count " if query["sql"].lstrip().upper().startswith("SELECT COUNT") else "page  "
+        print(f"  {kind} query: execution {execution:7.1f} ms, planning {planning:5.1f} ms")
+        if args.show_plans:
+            print(plan, end="\n\n")
+    print(f"  the whole visible list (no LIMIT): {full_list_execution(user):.1f} ms execution")
+
+
+def full_list_execution(user) -> float:
+    from children.selectors import children_list_for
+
+    plan = children_list_for(user).explain(analyze=True)
+    return float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+
+
+if __name__ == "__main__":
+    main()
