@@ -271,6 +271,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
+}
 
 # --- Internationalisation -------------------------------------------------------------------------
 

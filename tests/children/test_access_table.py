@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from agencies import access
 from children.models import AccessEvent
@@ -54,11 +55,22 @@ PAGES = {
     "who_viewed": "child-viewers",
 }
 
-CELLS = [
-    pytest.param(persona, action, getattr(row, action), id=f"{persona}-{action}")
-    for persona, row in ACCESS_TABLE.items()
-    for action in ACTIONS
-]
+# The family's consent excludes housing from additional information, so the consent's history holds a
+# many-to-many change, which the history page cannot yet display (see test_team.py for the bug itself).
+HISTORY_OF_M2M_CRASHES = pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="agencies/selectors.py _display() passes a many-to-many history value (a list) to filter(pk=...)",
+)
+
+
+def _cell(persona: str, row: Row, action: str):
+    allowed = getattr(row, action)
+    marks = [HISTORY_OF_M2M_CRASHES] if action == "history" and allowed else []
+    return pytest.param(persona, action, allowed, id=f"{persona}-{action}", marks=marks)
+
+
+CELLS = [_cell(persona, row, action) for persona, row in ACCESS_TABLE.items() for action in ACTIONS]
 
 
 @pytest.fixture
@@ -151,6 +163,6 @@ def test_the_lead_professional_sees_who_broke_glass_and_why(
 ):
     body = client_for(lead_professional).get(reverse("child-detail", args=[child.pk])).content.decode()
     assert emergency_access.user.full_name in body
-    assert emergency_access.reason in body
+    assert escape(emergency_access.reason) in body
     viewers = client_for(lead_professional).get(reverse("child-viewers", args=[child.pk])).content.decode()
     assert emergency_access.user.full_name in viewers

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="children.sweep_emergency_access")
+def sweep_emergency_access() -> int:
+    """Remove guardian grants of expired emergency accesses (the access filter already ignores them)."""
+    return services.emergency_access_sweep()
