@@ -207,12 +207,16 @@ def child_access(user: User, child) -> ChildAccess:
     if level < Level.ADDITIONAL and _emergency_grants(user).filter(child=child).exists():
         level, emergency = Level.ADDITIONAL, True
     is_lead = LeadProfessional.objects.filter(child=child, practitioner=user, ended_on__isnull=True).exists()
-    is_involved_manager = Involvement.objects.current().filter(
-        child=child,
-        agency__memberships__user=user,
-        agency__memberships__ended_on__isnull=True,
-        agency__memberships__role=Membership.Role.MANAGER,
-    ).exists()
+    is_involved_manager = (
+        Involvement.objects.current()
+        .filter(
+            child=child,
+            agency__memberships__user=user,
+            agency__memberships__ended_on__isnull=True,
+            agency__memberships__role=Membership.Role.MANAGER,
+        )
+        .exists()
+    )
     return ChildAccess(
         level=level,
         may_edit=level == Level.ADDITIONAL and not emergency,
@@ -227,7 +231,7 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
 
     `need` is one of "basic", "additional", "edit", "history", "viewers".
     """
-    from children.models import AccessEvent, Child
+    from children.models import Child
 
     user = request.user
     child = Child.objects.select_related("school", "gp_practice", "current_consent").filter(pk=child_id).first()
@@ -244,15 +248,7 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
         }[need]
     if not permitted:
         # The refusal is evidence too; it commits on its own, since the 404 rolls nothing back.
-        AccessEvent.objects.create(
-            user=user,
-            agency=primary_agency(user),
-            child=child,
-            action=AccessEvent.Action.REFUSED,
-            what=f"{need} of child #{child_id}",
-            path=request.path[:300],
-            ip_address=request.META.get("REMOTE_ADDR"),
-        )
+        _record_refusal(request, child, f"{need} of child #{child_id}")
         raise Http404("No such child")
     return child, rights
 
@@ -269,6 +265,71 @@ def sync_child_grants(child) -> None:
     from children.models import ChildUserObjectPermission, EmergencyAccess
 
     active_users = EmergencyAccess.objects.filter(child=child, expires_at__gt=timezone.now()).values("user_id")
-    ChildUserObjectPermission.objects.filter(
-        content_object=child, permission__codename="view_child_emergency"
-    ).exclude(user_id__in=active_users).delete()
+    ChildUserObjectPermission.objects.filter(content_object=child, permission__codename="view_child_emergency").exclude(
+        user_id__in=active_users
+    ).delete()
+
+
+# --- CAF ------------------------------------------------------------------------------------------
+#
+# The CAF is additional information: only users the child's sharing rules cover for additional
+# information may read it (emergency access included). The assessor's agency and the child's lead
+# professional may edit it and change the plan; an action's owner may update that action.
+
+
+@dataclass(frozen=True)
+class CafAccess:
+    child: ChildAccess
+    may_read: bool
+    may_edit: bool
+    may_change_plan: bool
+
+
+def caf_access(user: User, assessment, child_rights: ChildAccess | None = None) -> CafAccess:
+    rights = child_rights or child_access(user, assessment.child)
+    may_read = rights.may_view_additional
+    in_assessor_agency = (
+        Membership.objects.current().filter(user=user, agency_id=assessment.assessor_agency_id).exists()
+    )
+    may_edit = rights.may_edit and (in_assessor_agency or rights.is_lead)
+    return CafAccess(
+        child=rights, may_read=may_read, may_edit=may_edit, may_change_plan=rights.may_edit and rights.is_lead
+    )
+
+
+def get_assessment_for_user(request, assessment_id: int, need: str = "read"):
+    """Fetch a CAF version and what the user may do with it; record the refusal and 404 otherwise.
+
+    `need` is "read", "edit" or "plan".
+    """
+    from caf.models import Assessment
+
+    assessment = (
+        Assessment.objects.select_related("child", "assessor", "assessor_agency").filter(pk=assessment_id).first()
+    )
+    if assessment is not None:
+        child, child_rights = get_child_for_user(request, assessment.child_id, "additional")
+        rights = caf_access(request.user, assessment, child_rights)
+        if {"read": rights.may_read, "edit": rights.may_edit, "plan": rights.may_change_plan}[need]:
+            return assessment, rights
+    _record_refusal(request, assessment.child if assessment else None, f"{need} of CAF #{assessment_id}")
+    raise Http404("No such assessment")
+
+
+def may_update_action(user: User, action, rights: CafAccess) -> bool:
+    """The owner of an action updates its progress; the lead professional can change the whole plan."""
+    return rights.may_change_plan or (rights.may_read and not rights.child.emergency and action.owner_id == user.pk)
+
+
+def _record_refusal(request, child, what: str) -> None:
+    from children.models import AccessEvent
+
+    AccessEvent.objects.create(
+        user=request.user,
+        agency=primary_agency(request.user),
+        child=child,
+        action=AccessEvent.Action.REFUSED,
+        what=what[:200],
+        path=request.path[:300],
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )

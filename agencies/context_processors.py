@@ -18,7 +18,7 @@ def _section(url_name: str) -> str:
         return "home"
     if url_name.startswith(("child", "family-", "involvement-", "lead-", "consent-", "disclosure-", "escalation-")):
         return "children"
-    if url_name == "emergency-access":
+    if url_name == "emergency-access" or url_name.startswith("caf-"):
         return "children"
     if url_name.startswith(("agency-", "member-")):
         return "agencies"

@@ -1,14 +1,16 @@
 """Session time-outs and caching rules for signed-in pages."""
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from .models import SignInEvent
+from .models import PendingSubmission, SignInEvent
 from .signals import client_details
 
 LAST_ACTIVITY = "last_activity"
@@ -39,13 +41,22 @@ class SessionTimeoutMiddleware:
     def _sign_out(self, request):
         user = request.user
         ip, agent = client_details(request)
+        back_to = request.get_full_path()
+        if request.method == "POST" and request.headers.get("X-Autosave"):
+            # An autosave posts elsewhere; the user belongs back on the page they were typing in.
+            page_path = request.headers.get("X-Page-Path", "")
+            back_to = page_path if url_has_allowed_host_and_scheme(page_path, allowed_hosts=None) else back_to
+        if request.method == "POST" and _csrf_ok(request):
+            # Keep what was typed: the page offers it back after the user signs in again.
+            data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+            PendingSubmission.objects.create(user=user, path=urlsplit(back_to).path[:300], data=data)
         # The sign-out event is ours, not a user's sign-out: stop the signal handler recording one too.
         request._timed_out = True
         logout(request)
         SignInEvent.objects.create(
             kind=SignInEvent.Kind.TIMED_OUT, user=user, email=user.email, ip_address=ip, user_agent=agent
         )
-        target = reverse("sign-in") + "?" + urlencode({"next": request.get_full_path(), "timed_out": "1"})
+        target = reverse("sign-in") + "?" + urlencode({"next": back_to, "timed_out": "1"})
         if request.htmx:
             response = redirect(target)
             response["HX-Redirect"] = target
@@ -65,3 +76,17 @@ class NoStoreForSignedInMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+def _csrf_ok(request) -> bool:
+    """Only keep a submission that passes the CSRF check the view would have made."""
+    return CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {}) is None
+
+
+def pending_submission_take(request):
+    """The form data kept for this user and page when their session timed out, if any (used once)."""
+    pending = PendingSubmission.objects.filter(user=request.user, path=request.path).first()
+    if pending is None:
+        return None
+    PendingSubmission.objects.filter(user=request.user, path=request.path).delete()
+    return pending.data

@@ -228,3 +228,22 @@ class SignInEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.email} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PendingSubmission(models.Model):
+    """A form a practitioner submitted just after their session timed out, kept until they sign in again.
+
+    The page they return to offers it back, so nothing typed is lost to a time-out.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=300)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "path"])]
+
+    def __str__(self):
+        return f"Submission to {self.path} kept for {self.user}"

@@ -87,6 +87,7 @@ def session_keep_alive(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from caf import selectors as caf_selectors
     from children import selectors as children_selectors
 
     memberships = selectors.memberships_of(request.user)
@@ -95,7 +96,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "agencies/home.html",
         {
             "memberships": memberships,
-            "my_children": children_selectors.children_led_by(request.user),
+            "lead_rows": caf_selectors.lead_dashboard(request.user),
+            "my_actions": caf_selectors.actions_owned_by(request.user),
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
         },
     )

@@ -124,16 +124,45 @@ def without_access_filter():
         yield [module.__name__ for module in holders]
 
 
-def explain(sql: str) -> tuple[float, float, str]:
-    """EXPLAIN ANALYZE a captured query: (planning ms, execution ms, the plan)."""
+def explain(sql: str) -> "Plan":
+    """EXPLAIN ANALYZE a captured query."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    planning = float(re.search(r"Planning Time: ([\d.]+) ms", plan).group(1))
-    execution = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
-    return planning, execution, plan
+        return Plan("\n".join(row[0] for row in cursor.fetchall()))
+
+
+@dataclass
+class Plan:
+    text: str
+
+    def ms(self, label: str) -> float:
+        found = re.search(label + r".*?([\d.]+) ms", self.text, re.DOTALL)
+        return float(found.group(1)) if found else 0.0
+
+    def __str__(self):
+        text = f"execution {self.ms('Execution Time:'):7.1f} ms, planning {self.ms('Planning Time:'):5.1f} ms"
+        jit = self.ms("JIT:.*?Total")
+        return f"{text}, of which JIT compilation {jit:6.1f} ms" if jit else text
+
+
+@contextmanager
+def jit_off():
+    """Switch off PostgreSQL's JIT compilation for this connection (the test client keeps it open)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            if cursor.fetchone()[0] != "off":
+                sys.exit("The connection was replaced during the run: the jit=off figures are not valid")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
 
 
 # --- The practitioner -----------------------------------------------------------------------------
@@ -160,6 +189,10 @@ def busiest_practitioner(email: str | None):
 # --- Main -----------------------------------------------------------------------------------------
 
 
+def row(label: str, timing: Timing) -> None:
+    print(f"{label:<44}{timing}")
+
+
 def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
@@ -175,13 +208,17 @@ def main() -> None:
         list_url = reverse("child-list")
     except NoReverseMatch:
         sys.exit("There is no 'child-list' page yet: nothing to time")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit_setting = cursor.fetchone()[0]
+    print(f"PostgreSQL {connection.pg_version // 10000} (jit {jit_setting}), {Child.objects.count():,} children")
 
     user = busiest_practitioner(args.email)
     agencies = ", ".join(str(agency) for agency in access.agencies_of(user))
     print(f"Practitioner: {user.email} ({user.full_name}), member of {agencies}")
-    print(f"Children in the database: {Child.objects.count():,}")
-    print(f"Children this practitioner can see: {access.children_visible_to(user).count():,} basic, ", end="")
-    print(f"{access.children_visible_to(user, access.Level.ADDITIONAL).count():,} additional")
+    basic = access.children_visible_to(user).count()
+    additional = access.children_visible_to(user, access.Level.ADDITIONAL).count()
+    print(f"Children this practitioner can see: {basic:,} (basic), {additional:,} (additional)")
     child = access.children_visible_to(user, access.Level.ADDITIONAL).order_by("pk").first()
     if child is None:
         sys.exit("This practitioner can see no child's full record: nothing to time")
@@ -189,39 +226,41 @@ def main() -> None:
     n, warmups = args.requests, args.warmups
     print(f"\n{n} timed requests (or calls) each, after {warmups} warm-ups")
 
-    count = Timing.of(time_calls(lambda: access.children_visible_to(user).count(), n, warmups))
-    print(f"children_visible_to(user).count()          {count}")
+    def count():
+        return access.children_visible_to(user).count()
+
+    row("children_visible_to(user).count()", Timing.of(time_calls(count, n, warmups)))
+    with jit_off():
+        row("  the same, jit off", Timing.of(time_calls(count, n, warmups)))
 
     client = Client()
     client.force_login(user)
     filtered, list_queries = time_page(client, list_url, n, warmups)
-    print(f"List page {list_url:<33}{filtered}")
+    row(f"List page {list_url}", filtered)
     with without_access_filter() as patched:
         unfiltered, _ = time_page(client, list_url, n, warmups)
-    print(f"List page, no access filter {'':<15}{unfiltered}")
-    print(f"  (children_list_for replaced in {', '.join(patched)})")
-    print(f"  filtered / unfiltered: {filtered.median / unfiltered.median:.2f}x the median time")
-    detail, _ = time_page(client, detail_url, n, warmups)
-    print(f"Child's page {detail_url:<30}{detail}")
+    row("  no access filter", unfiltered)
+    with jit_off():
+        filtered_without_jit, _ = time_page(client, list_url, n, warmups)
+    row("  access filter, jit off", filtered_without_jit)
+    print(f"  (the unfiltered list replaces children_list_for in {', '.join(patched)})")
+    print(f"  filtered / unfiltered, medians: {filtered.median / unfiltered.median:.1f}x", end="")
+    print(f" (jit off: {filtered_without_jit.median / unfiltered.median:.1f}x)")
+    row(f"Child's page {detail_url}", time_page(client, detail_url, n, warmups)[0])
 
     print("\nEXPLAIN ANALYZE of the list page's queries that apply the access filter:")
     table = connection.ops.quote_name("children_involvement")
     for query in list_queries:
         if table not in query["sql"]:
             continue
-        planning, execution, plan = explain(query["sql"])
-        kind = "count " if query["sql"].lstrip().upper().startswith("SELECT COUNT") else "page  "
-        print(f"  {kind} query: execution {execution:7.1f} ms, planning {planning:5.1f} ms")
+        kind = "count" if query["sql"].lstrip().upper().startswith("SELECT COUNT") else "page"
+        plan = explain(query["sql"])
+        with jit_off():
+            plan_without_jit = explain(query["sql"])
+        print(f"  {kind:<5} query, jit {jit_setting:<4} {plan}")
+        print(f"  {kind:<5} query, jit off  {plan_without_jit}")
         if args.show_plans:
-            print(plan, end="\n\n")
-    print(f"  the whole visible list (no LIMIT): {full_list_execution(user):.1f} ms execution")
-
-
-def full_list_execution(user) -> float:
-    from children.selectors import children_list_for
-
-    plan = children_list_for(user).explain(analyze=True)
-    return float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+            print(plan.text, end="\n\n")
 
 
 if __name__ == "__main__":

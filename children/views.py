@@ -150,7 +150,12 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @child_page("basic", "Child's record")
 def child_detail(request, child, rights):
-    return _render(request, "children/child_detail.html", child, rights, **selectors.child_record(child))
+    from caf.models import Assessment
+
+    cafs = Assessment.objects.filter(child=child).order_by("-version") if rights.may_view_additional else []
+    return _render(
+        request, "children/child_detail.html", child, rights, cafs=cafs, **selectors.child_record(child)
+    )
 
 
 @child_page("edit", "Edit identifying details")

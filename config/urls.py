@@ -7,5 +7,6 @@ admin.site.site_title = "Team Around the Child administration"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("children.urls")),
+    path("caf/", include("caf.urls")),
     path("", include("agencies.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from agencies import demo
+from caf import demo as caf_demo
 from children import demo as children_demo
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         sign_ins = demo.load()
         children_demo.load()
+        caf_demo.load()
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (every password is: {demo.DEMO_PASSWORD})"))
         width = max(len(email) for email, *_ in sign_ins)
         for email, name, agency, role in sign_ins:

@@ -1,0 +1,183 @@
+"""Reads about CAFs. Who may read is decided by agencies.access before any of these is called."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.selectors import history_entries
+
+from .models import Action, Assessment, Domain, Element, ProgressNote, SectionEntry
+from .sections import ELEMENT_FIELDS, SECTIONS, element_key
+
+
+@dataclass
+class Task:
+    number: int
+    title: str
+    url: str
+    state: str  # "not_started", "in_progress" or "completed"
+
+
+def entry_for(assessment: Assessment, key: str) -> SectionEntry | None:
+    return SectionEntry.objects.filter(assessment=assessment, key=key).first()
+
+
+def task_list(assessment: Assessment) -> list[Task]:
+    """Each section with its state, from one query of the entries."""
+    entries = {e.key: e for e in SectionEntry.objects.filter(assessment=assessment)}
+    any_element = any(k.startswith("element:") and e.has_text() for k, e in entries.items())
+    tasks = []
+    for section in SECTIONS:
+        if section.key in assessment.completed_sections:
+            state = "completed"
+        elif (section.key in entries and entries[section.key].has_text()) or (
+            section.key == "strengths-needs" and any_element
+        ):
+            state = "in_progress"
+        else:
+            state = "not_started"
+        if section.key == "strengths-needs":
+            url = reverse("caf-strengths-needs", args=[assessment.pk])
+        else:
+            url = reverse("caf-section", args=[assessment.pk, section.key])
+        tasks.append(Task(section.number, section.title, url, state))
+    return tasks
+
+
+def elements_by_domain(assessment: Assessment) -> list[tuple[str, list[tuple[Element, SectionEntry | None]]]]:
+    """The 19 elements grouped by domain, each with its entry, in two queries."""
+    entries = {e.key: e for e in SectionEntry.objects.filter(assessment=assessment, key__startswith="element:")}
+    grouped = []
+    elements = list(Element.objects.all())
+    for value, label in Domain.choices:
+        grouped.append((label, [(el, entries.get(element_key(el.code))) for el in elements if el.domain == value]))
+    return grouped
+
+
+def answers(assessment: Assessment) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Every section's text for "check your answers": (title, url, [(label, text)])."""
+    entries = {e.key: e for e in SectionEntry.objects.filter(assessment=assessment)}
+    result = []
+    for section in SECTIONS:
+        if section.key == "strengths-needs":
+            for label, items in elements_by_domain(assessment):
+                rows = []
+                for element, entry in items:
+                    data = entry.data if entry else {}
+                    text = " / ".join(
+                        f"{f.label}: {data[f.name]}" for f in ELEMENT_FIELDS if data.get(f.name, "").strip()
+                    )
+                    rows.append((element.name, text or "Not assessed"))
+                result.append(
+                    (f"Strengths and needs: {label}", reverse("caf-strengths-needs", args=[assessment.pk]), rows)
+                )
+            continue
+        if not section.fields:
+            continue
+        data = entries[section.key].data if section.key in entries else {}
+        rows = [(f.label, data.get(f.name, "") or "Not answered") for f in section.fields]
+        result.append((section.title, reverse("caf-section", args=[assessment.pk, section.key]), rows))
+    return result
+
+
+def versions(assessment: Assessment):
+    """Every version of this CAF, newest first, each with its section changes (field, old, new, who, when)."""
+    chain = []
+    current = Assessment.objects.filter(child=assessment.child).order_by("-version")
+    for version in current:
+        records = (
+            SectionEntry.history.filter(assessment_id=version.pk)
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
+        labels = {s.key: s.title for s in SECTIONS}
+        elements = {element_key(e.code): e.name for e in Element.objects.all()}
+
+        def describe(record, labels=labels, elements=elements):
+            return elements.get(record.key) or labels.get(record.key, record.key)
+
+        chain.append((version, _json_changes(history_entries(records, describe), records)))
+    return chain
+
+
+def _json_changes(entries, records):
+    """history_entries compares whole JSON values; split them into one change per text field."""
+    from agencies.selectors import FieldChange, HistoryEntry
+
+    records = list(records)
+    by_key = {}
+    split = []
+    for record in reversed(records):
+        before = by_key.get(record.key, {})
+        after = record.data or {}
+        changes = [
+            FieldChange(
+                name.replace("_", " ").capitalize(), before.get(name, "") or "(blank)", after.get(name, "") or "(blank)"
+            )
+            for name in sorted(set(before) | set(after))
+            if before.get(name, "") != after.get(name, "")
+        ]
+        by_key[record.key] = after
+        if changes:
+            user = record.history_user
+            split.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=user.full_name if user else "The system",
+                    what=next((e.what for e in entries if e.when == record.history_date), record.key),
+                    action="Changed",
+                    changes=changes,
+                )
+            )
+    return list(reversed(split))
+
+
+def plan_actions(assessment: Assessment) -> list[Action]:
+    return list(
+        assessment.actions.select_related("owner", "owner_agency").prefetch_related(
+            Prefetch("notes", queryset=ProgressNote.objects.select_related("written_by"))
+        )
+    )
+
+
+def actions_owned_by(user):
+    """The open actions a practitioner owns, across every CAF they may still read."""
+    from agencies import access
+
+    visible = access.children_visible_to(user, access.Level.ADDITIONAL, include_emergency=False)
+    return (
+        Action.objects.filter(owner=user, status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS])
+        .filter(assessment__child__in=visible, assessment__is_current=True)
+        .select_related("assessment__child", "owner_agency")
+        .order_by("due_on")
+    )
+
+
+def lead_dashboard(user):
+    """For each child the user leads: the open CAF's state, overdue actions and the next review."""
+    from children.selectors import children_led_by
+
+    today = timezone.localdate()
+    children = list(children_led_by(user))
+    cafs = {
+        a.child_id: a
+        for a in Assessment.objects.filter(child__in=children, is_current=True).prefetch_related("actions", "reviews")
+    }
+    rows = []
+    for child in children:
+        caf = cafs.get(child.pk)
+        overdue = [a for a in caf.actions.all() if a.is_overdue] if caf else []
+        reviews = list(caf.reviews.all()) if caf else []
+        next_review = reviews[0].next_review_on if reviews else None
+        rows.append(
+            {
+                "child": child,
+                "caf": caf,
+                "overdue": overdue,
+                "next_review": next_review,
+                "review_overdue": bool(next_review and next_review < today),
+            }
+        )
+    return rows

@@ -1,0 +1,412 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from agencies import access
+from agencies.middleware import pending_submission_take
+from agencies.models import Agency, User
+from agencies.views import _add_validation_error
+from children import services as child_services
+from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
+
+from . import selectors, services
+from .forms import ActionForm, ActionProgressForm, CloseForm, CompleteForm, ReviewForm, SectionForm
+from .models import Action, Element
+from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
+
+
+def caf_page(need: str, what: str):
+    """Fetch the CAF through the access module (404 and a recorded refusal otherwise), then serve the
+    page in one transaction with its access event."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, assessment_id, *args, **kwargs):
+            assessment, rights = access.get_assessment_for_user(request, assessment_id, need)
+            with transaction.atomic():
+                if request.method == "GET":
+                    action = AccessEvent.Action.EMERGENCY if rights.child.emergency else AccessEvent.Action.VIEW
+                    child_services.access_event_record(
+                        request=request,
+                        child=assessment.child,
+                        action=action,
+                        what=f"CAF version {assessment.version}: {what}",
+                    )
+                return view(request, assessment, rights, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _render(request, template, assessment, rights, **context):
+    return render(request, template, {"assessment": assessment, "child": assessment.child, "rights": rights, **context})
+
+
+# --- Starting ---------------------------------------------------------------------------------------
+
+
+@login_required
+def caf_start(request, child_id: int):
+    child, rights = access.get_child_for_user(request, child_id, "edit")
+    existing = services.open_caf_for(child)
+    error = None
+    if request.method == "POST":
+        try:
+            assessment = services.caf_start(actor=request.user, child=child)
+        except ValidationError as e:
+            error = e.messages[0]
+        else:
+            messages.success(request, f"CAF version {assessment.version} started for {child.display_name}")
+            return redirect(assessment)
+    with transaction.atomic():
+        child_services.access_event_record(
+            request=request, child=child, action=AccessEvent.Action.VIEW, what="Start a CAF"
+        )
+        lead = (
+            LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
+            .select_related("practitioner", "agency")
+            .first()
+        )
+        return render(
+            request,
+            "caf/caf_start.html",
+            {"child": child, "rights": rights, "existing": existing, "lead": lead, "error": error},
+        )
+
+
+# --- The assessment ---------------------------------------------------------------------------------
+
+
+@caf_page("read", "task list")
+def task_list(request, assessment, rights):
+    return _render(request, "caf/task_list.html", assessment, rights, tasks=selectors.task_list(assessment))
+
+
+def _section_context(assessment, key):
+    child = assessment.child
+    if key == "identifying-details":
+        return {}
+    if key == "family":
+        return {"family": FamilyMember.objects.filter(child=child).order_by("kind", "name")}
+    if key == "assessor":
+        return {
+            "lead": LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
+            .select_related("practitioner", "agency")
+            .first()
+        }
+    if key == "services":
+        return {
+            "involvements": Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
+        }
+    return {}
+
+
+def _edit_text(request, assessment, rights, *, key, text_fields, element=None, template, extra, back_url):
+    """One page of text (a section or an element): save on submit, or show a conflict with both texts."""
+    entry = selectors.entry_for(assessment, key)
+    initial = {"revision": entry.revision if entry else 0, **(entry.data if entry else {})}
+    if key in assessment.completed_sections:
+        initial["completed"] = "yes"
+    restored = None
+    if request.method == "GET" and rights.may_edit:
+        restored = pending_submission_take(request)
+    data = request.POST if request.method == "POST" else ({k: v[-1] for k, v in restored.items()} if restored else None)
+    form = SectionForm(data, initial=initial, text_fields=text_fields, with_completed=element is None)
+    conflict = None
+    if request.method == "POST":
+        if not rights.may_edit or not assessment.is_editable:
+            raise Http404("This CAF cannot be changed")
+        if form.is_valid():
+            try:
+                services.section_save(
+                    actor=request.user,
+                    assessment=assessment,
+                    key=key,
+                    data=form.text_data(),
+                    base_revision=form.cleaned_data["revision"],
+                    element=element,
+                )
+            except services.SectionConflict as clash:
+                conflict = clash.entry
+            else:
+                if "completed" in form.cleaned_data and form.cleaned_data["completed"]:
+                    services.section_mark_completed(
+                        actor=request.user,
+                        assessment=assessment,
+                        key=key,
+                        completed=form.cleaned_data["completed"] == "yes",
+                    )
+                messages.success(request, "Your changes have been saved")
+                return redirect(back_url)
+    if conflict is not None:
+        theirs = [
+            (spec, conflict.data.get(spec.name, ""), form.cleaned_data.get(spec.name, "")) for spec in text_fields
+        ]
+        merge = SectionForm(
+            initial={"revision": conflict.revision, **{s.name: mine for s, _, mine in theirs}},
+            text_fields=text_fields,
+            with_completed=False,
+        )
+        return _render(
+            request,
+            "caf/conflict.html",
+            assessment,
+            rights,
+            entry=conflict,
+            comparisons=theirs,
+            form=merge,
+            action_url=request.path,
+        )
+    return _render(
+        request,
+        template,
+        assessment,
+        rights,
+        form=form,
+        entry=entry,
+        restored=bool(restored),
+        autosave_url=request.path + "autosave/",
+        back_url=back_url,
+        **extra,
+    )
+
+
+@caf_page("read", "section")
+def section(request, assessment, rights, key: str):
+    spec = SECTIONS_BY_KEY.get(key)
+    if spec is None or key == "strengths-needs":
+        raise Http404("No such section")
+    return _edit_text(
+        request,
+        assessment,
+        rights,
+        key=key,
+        text_fields=spec.fields,
+        template="caf/section.html",
+        extra={"section": spec, **_section_context(assessment, key)},
+        back_url=assessment.get_absolute_url(),
+    )
+
+
+@caf_page("read", "strengths and needs")
+def strengths_needs(request, assessment, rights):
+    if request.method == "POST":
+        if not rights.may_edit or not assessment.is_editable:
+            raise Http404("This CAF cannot be changed")
+        services.section_mark_completed(
+            actor=request.user,
+            assessment=assessment,
+            key="strengths-needs",
+            completed=request.POST.get("completed") == "yes",
+        )
+        messages.success(request, "Your changes have been saved")
+        return redirect(assessment)
+    return _render(
+        request,
+        "caf/strengths_needs.html",
+        assessment,
+        rights,
+        domains=selectors.elements_by_domain(assessment),
+        section=SECTIONS_BY_KEY["strengths-needs"],
+        completed="strengths-needs" in assessment.completed_sections,
+    )
+
+
+@caf_page("read", "element")
+def element(request, assessment, rights, code: str):
+    element = get_object_or_404(Element, code=code)
+    back = reverse("caf-strengths-needs", args=[assessment.pk])
+    return _edit_text(
+        request,
+        assessment,
+        rights,
+        key=element_key(code),
+        text_fields=ELEMENT_FIELDS,
+        element=element,
+        template="caf/element.html",
+        extra={"element": element},
+        back_url=back + f"#element-{code}",
+    )
+
+
+@caf_page("edit", "autosave")
+@require_POST
+def autosave(request, assessment, rights, key: str = "", code: str = ""):
+    """htmx: save as the practitioner types. Never overwrites: a conflict is reported, not saved."""
+    if code:
+        element = get_object_or_404(Element, code=code)
+        key, text_fields = element_key(code), ELEMENT_FIELDS
+    else:
+        spec = SECTIONS_BY_KEY.get(key)
+        if spec is None:
+            raise Http404("No such section")
+        element, text_fields = None, spec.fields
+    form = SectionForm(request.POST, text_fields=text_fields, with_completed=False)
+    state, entry = "invalid", None
+    if form.is_valid():
+        try:
+            entry = services.section_save(
+                actor=request.user,
+                assessment=assessment,
+                key=key,
+                data=form.text_data(),
+                base_revision=form.cleaned_data["revision"],
+                element=element,
+            )
+            state = "saved"
+        except services.SectionConflict as clash:
+            state, entry = "conflict", clash.entry
+        except ValidationError:
+            state = "locked"
+    return render(request, "caf/_autosave_status.html", {"state": state, "entry": entry, "form": form})
+
+
+@caf_page("read", "check your answers")
+def check_answers(request, assessment, rights):
+    form = CompleteForm(request.POST or None)
+    if request.method == "POST":
+        if not rights.may_edit:
+            raise Http404("This CAF cannot be changed")
+        if form.is_valid():
+            try:
+                services.caf_complete(
+                    actor=request.user, assessment=assessment, consent_confirmed=form.cleaned_data["consent_confirmed"]
+                )
+            except ValidationError as error:
+                _add_validation_error(form, error)
+            else:
+                messages.success(request, f"CAF version {assessment.version} is completed")
+                return redirect(assessment)
+    return _render(
+        request,
+        "caf/check_answers.html",
+        assessment,
+        rights,
+        form=form,
+        answers=selectors.answers(assessment),
+        tasks=selectors.task_list(assessment),
+    )
+
+
+@caf_page("edit", "revise")
+@require_POST
+def revise(request, assessment, rights):
+    try:
+        new = services.caf_revise(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(assessment)
+    messages.success(request, f"Version {new.version} started from version {assessment.version}")
+    return redirect(new)
+
+
+@caf_page("read", "versions")
+def versions(request, assessment, rights):
+    return _render(request, "caf/versions.html", assessment, rights, versions=selectors.versions(assessment))
+
+
+# --- The delivery plan ------------------------------------------------------------------------------
+
+
+@caf_page("read", "delivery plan")
+def plan(request, assessment, rights):
+    actions = selectors.plan_actions(assessment)
+    for item in actions:
+        item.may_update = access.may_update_action(request.user, item, rights)
+    return _render(
+        request,
+        "caf/plan.html",
+        assessment,
+        rights,
+        actions=actions,
+        reviews=assessment.reviews.prefetch_related("practitioners_present"),
+    )
+
+
+def _team_agencies(assessment):
+    return Agency.objects.filter(involvements__child=assessment.child, involvements__ended_on__isnull=True).distinct()
+
+
+def _team_users(assessment):
+    return (
+        User.objects.filter(
+            memberships__ended_on__isnull=True,
+            memberships__agency__involvements__child=assessment.child,
+            memberships__agency__involvements__ended_on__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+@caf_page("plan", "change an action")
+def action_edit(request, assessment, rights, action_id=None):
+    action = (
+        get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
+    )
+    form = ActionForm(request.POST or None, instance=action, team_agencies=_team_agencies(assessment))
+    if request.method == "POST" and form.is_valid():
+        form.instance.owner = form.cleaned_data["owner"]
+        try:
+            services.action_save(actor=request.user, action=form.instance)
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The delivery plan has been updated")
+            return redirect("caf-plan", assessment.pk)
+    return _render(request, "caf/action_edit.html", assessment, rights, form=form, action=action)
+
+
+@caf_page("read", "action progress")
+def action_progress(request, assessment, rights, action_id):
+    action = get_object_or_404(
+        Action.objects.select_related("owner", "owner_agency"), pk=action_id, assessment=assessment
+    )
+    if not access.may_update_action(request.user, action, rights):
+        raise Http404("No such action")
+    form = ActionProgressForm(request.POST or None, initial={"status": action.status})
+    if request.method == "POST" and form.is_valid():
+        services.action_progress(actor=request.user, action=action, **form.cleaned_data)
+        messages.success(request, "Progress has been recorded")
+        return redirect("caf-plan", assessment.pk)
+    return _render(request, "caf/action_progress.html", assessment, rights, form=form, action=action)
+
+
+@caf_page("plan", "record a review")
+def review_new(request, assessment, rights):
+    form = ReviewForm(request.POST or None, team=_team_users(assessment))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.review_record(
+                actor=request.user, assessment=assessment, practitioners=data.pop("practitioners"), **data
+            )
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The review has been recorded")
+            return redirect("caf-plan", assessment.pk)
+    return _render(request, "caf/review_new.html", assessment, rights, form=form)
+
+
+@caf_page("plan", "close")
+def close(request, assessment, rights):
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.caf_close(actor=request.user, assessment=assessment, **form.cleaned_data)
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, "The CAF has been closed")
+            return redirect(assessment)
+    return _render(request, "caf/close.html", assessment, rights, form=form)

@@ -1,0 +1,138 @@
+"""The children list and the child's page cost the same number of queries however much there is to show."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from children import services
+from children.models import FamilyMember
+
+from ..factories import AgencyFactory
+from .form_data import consent_fields
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_records(lead, school, how_many: int, start: int = 0):
+    """Children led by `lead`, each with a school in the team, the family's consent and a named lead."""
+    for number in range(start, start + how_many):
+        child = services.child_create(
+            actor=lead,
+            first_name=f"Child{number}",
+            last_name=f"Family{number}",
+            date_of_birth=date(2019, 1, 1) + timedelta(days=number),
+            school=school,
+        )
+        services.involvement_add(actor=lead, child=child, agency=school, role="Class teacher")
+        services.consent_record(actor=lead, child=child, **consent_fields())
+        services.lead_professional_set(
+            actor=lead, child=child, practitioner=lead, family_agreed=True, agreed_on=timezone.localdate()
+        )
+
+
+def _queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _add_family(child, lead, how_many: int, start: int = 0):
+    for number in range(start, start + how_many):
+        services.family_member_save(
+            actor=lead,
+            member=FamilyMember(
+                child=child,
+                kind=FamilyMember.Kind.PARENT_CARER if number % 2 == 0 else FamilyMember.Kind.SIBLING,
+                name=f"Relative {number}",
+                relationship="Aunt" if number % 2 == 0 else "Brother",
+                phone="01632 960 001",
+            ),
+        )
+
+
+def test_the_children_list_costs_the_same_with_3_children_as_with_30(client_for, lead_professional, school):
+    client = client_for(lead_professional)
+    url = reverse("child-list")
+    _open_records(lead_professional, school, 3)
+    client.get(url)  # the session and the user are read once; what matters is what follows
+    few = _queries_for(client, url)
+
+    _open_records(lead_professional, school, 27, start=3)
+    body = client.get(url).content.decode()
+    assert "Family29" in body and lead_professional.full_name in body
+    assert _queries_for(client, url) == few
+
+
+def test_the_childs_page_costs_the_same_with_1_family_member_as_with_10(client_for, child, lead_professional):
+    client = client_for(lead_professional)
+    url = reverse("child-detail", args=[child.pk])
+    _add_family(child, lead_professional, 1)
+    client.get(url)
+    few = _queries_for(client, url)
+
+    _add_family(child, lead_professional, 9, start=1)
+    assert "Relative 9" in client.get(url).content.decode()
+    assert _queries_for(client, url) == few
+
+
+def test_the_childs_page_costs_the_same_however_many_children_there_are(
+    client_for, child, lead_professional, school
+):
+    client = client_for(lead_professional)
+    url = reverse("child-detail", args=[child.pk])
+    _open_records(lead_professional, school, 2)
+    client.get(url)
+    few = _queries_for(client, url)
+
+    _open_records(lead_professional, school, 27, start=2)
+    assert _queries_for(client, url) == few
+
+
+def _lengthen_the_record(child, lead, manager, teacher, school, housing, start: int, how_many: int):
+    """Another agency in the team for each number, with a consent naming it, a sharing decision and an escalation."""
+    for number in range(start, start + how_many):
+        extra = AgencyFactory(name=f"Mentoring project {number}", kind="voluntary", sector="voluntary")
+        services.involvement_add(actor=lead, child=child, agency=extra, role="Mentor")
+        services.consent_record(
+            actor=lead,
+            child=child,
+            agencies_included=[school, extra],
+            agencies_excluded=[housing],
+            **consent_fields(given_on=timezone.localdate() - timedelta(days=6 - number), all_involved_agencies=False),
+        )
+        services.disclosure_record(
+            actor=manager,
+            child=child,
+            shared_with=extra,
+            scope="basic",
+            what="Contact details",
+            purpose="Mentoring",
+            basis="consent",
+        )
+        services.escalation_record(
+            actor=teacher,
+            child=child,
+            concern=f"Concern {number}",
+            contacted_at=timezone.now() - timedelta(hours=number + 1),
+            contacted_whom="Duty social worker",
+        )
+
+
+def test_the_childs_page_costs_the_same_however_long_its_team_consent_and_sharing_record(
+    client_for, child, lead_professional, hv_manager, school, housing, teacher
+):
+    client = client_for(lead_professional)
+    url = reverse("child-detail", args=[child.pk])
+    people = (lead_professional, hv_manager, teacher, school, housing)
+    _lengthen_the_record(child, *people, start=0, how_many=1)
+    client.get(url)
+    few = _queries_for(client, url)
+
+    _lengthen_the_record(child, *people, start=1, how_many=4)
+    assert "Concern 4" in client.get(url).content.decode()
+    assert _queries_for(client, url) == few
