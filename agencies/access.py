@@ -144,7 +144,7 @@ def _user_agency_ids(user: User):
     return Membership.objects.current().filter(user=user).values("agency_id")
 
 
-def _covered_involvements(user: User, level: Level):
+def _covered_involvements(user: User, level: Level, overrides_count: bool = True):
     """Current involvements of the user's agencies whose agency the record's sharing rules cover at `level`."""
     from children.models import Consent, Disclosure, Involvement
 
@@ -163,10 +163,10 @@ def _covered_involvements(user: User, level: Level):
         )
         consent &= Q(child__current_consent__scope=Consent.Scope.ADDITIONAL) & ~Exists(excluded)
         overrides = overrides.filter(scope=Disclosure.Scope.ADDITIONAL)
-    return Involvement.objects.current().filter(
-        Q(agency_id__in=_user_agency_ids(user))
-        & (Q(agency_id=F("child__recording_agency_id")) | consent | Exists(overrides))
-    )
+    covered = Q(agency_id=F("child__recording_agency_id")) | consent
+    if overrides_count:
+        covered |= Exists(overrides)
+    return Involvement.objects.current().filter(Q(agency_id__in=_user_agency_ids(user)) & covered)
 
 
 def _emergency_grants(user: User):
@@ -217,9 +217,15 @@ def child_access(user: User, child) -> ChildAccess:
         )
         .exists()
     )
+    # An override lets an agency read what it must; changing the record still needs consent (or owning it).
+    may_edit = (
+        level == Level.ADDITIONAL
+        and not emergency
+        and _covered_involvements(user, Level.ADDITIONAL, overrides_count=False).filter(child=child).exists()
+    )
     return ChildAccess(
         level=level,
-        may_edit=level == Level.ADDITIONAL and not emergency,
+        may_edit=may_edit,
         emergency=emergency,
         is_lead=is_lead and level > Level.NONE,
         is_involved_manager=is_involved_manager and level > Level.NONE,

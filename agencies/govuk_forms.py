@@ -40,8 +40,15 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def style_fields(self):
+        """Give every field not yet styled its GOV.UK classes; call again after adding fields."""
         for name, field in self.fields.items():
             widget = field.widget
+            if getattr(widget, "_govuk_styled", False):
+                continue
+            widget._govuk_styled = True
             widget.govuk_kind = widget_kind(widget)
             if widget.govuk_kind == "date":
                 continue

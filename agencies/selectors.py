@@ -42,6 +42,11 @@ class HistoryEntry:
 
 def _display(record, field_name: str, value) -> str:
     field = record.instance_type._meta.get_field(field_name)
+    if field.many_to_many:
+        # simple-history gives many-to-many values as rows of the through table.
+        ids = [row[field.m2m_reverse_field_name()] for row in value or []]
+        names = sorted(str(obj) for obj in field.related_model.objects.filter(pk__in=ids))
+        return ", ".join(names) if names else "(none)"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if value in (None, ""):

@@ -9,8 +9,8 @@ milliseconds and the SQL queries per request. For comparison it times the list p
 access filter replaced by an unfiltered queryset, and prints PostgreSQL's EXPLAIN ANALYZE timings for
 the list page's queries.
 
-It writes to the benchmark database what the pages write: a sign-in event, and an access event per
-view of a child's page.
+It first migrates the benchmark database to the code's current schema, and it writes to it what the
+pages write: a sign-in event, session updates, and an access event per view of a child's page.
 """
 
 import argparse
@@ -197,6 +197,7 @@ def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
 
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
@@ -208,6 +209,8 @@ def main() -> None:
         list_url = reverse("child-list")
     except NoReverseMatch:
         sys.exit("There is no 'child-list' page yet: nothing to time")
+    # The pages may need tables added since the data was generated.
+    call_command("migrate", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         jit_setting = cursor.fetchone()[0]

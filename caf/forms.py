@@ -19,7 +19,7 @@ class SectionForm(GovukForm):
                 required=False,
                 max_length=spec.max_length,
                 help_text=spec.hint,
-                widget=forms.Textarea(attrs={"rows": spec.rows, "class": "govuk-textarea"}),
+                widget=forms.Textarea(attrs={"rows": spec.rows}),
                 error_messages={
                     "max_length": f"{spec.label} must be {spec.max_length:,} characters or fewer "
                     f"(you have %(show_value)d)"
@@ -36,7 +36,7 @@ class SectionForm(GovukForm):
                 widget=forms.RadioSelect,
                 required=False,
             )
-            self.fields["completed"].widget.govuk_kind = "radios"
+        self.style_fields()
 
     def text_data(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in self.text_names}
@@ -82,8 +82,7 @@ class ActionForm(GovukModelForm):
             choices=[("", "Choose an outcome and aim"), *ECM_AIM_CHOICES],
             error_messages={"required": "Select the Every Child Matters outcome and aim"},
         )
-        self.fields["ecm_aim"].widget.attrs["class"] = "govuk-select"
-        self.fields["ecm_aim"].widget.govuk_kind = "select"
+        self.style_fields()
         if self.instance.pk and self.instance.owner_id:
             self.initial.setdefault("owner_email", self.instance.owner.email)
 
@@ -148,7 +147,6 @@ class ReviewForm(GovukForm):
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioners"].queryset = team if team is not None else User.objects.none()
-        self.fields["close_reason"].widget.attrs["class"] = "govuk-select"
 
 
 class CloseForm(GovukForm):

@@ -116,6 +116,9 @@ def child_index_search(
     candidates = list(
         Child.objects.filter(criteria).prefetch_related(current_leads()).order_by("pk")[:SEARCH_CANDIDATE_LIMIT]
     )
+    # Two matching details make a likely match; a search on one detail alone needs only that one.
+    given = sum(bool(x) for x in (first_name, last_name, date_of_birth, compact_postcode))
+    required = 2.5 if given >= 2 else 1.0
     results = []
     for child in candidates:
         score, reasons = 0.0, []
@@ -136,7 +139,7 @@ def child_index_search(
         if compact_postcode and child.postcode.replace(" ", "") == compact_postcode:
             score += 1
             reasons.append("postcode")
-        if score >= 2.5:
+        if score >= required:
             results.append(SearchResult(child=child, score=score, visible=False, reasons=reasons))
     results.sort(key=lambda r: (-r.score, r.child.pk))
     results = results[:SEARCH_RESULT_LIMIT]

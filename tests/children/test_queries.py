@@ -80,9 +80,7 @@ def test_the_childs_page_costs_the_same_with_1_family_member_as_with_10(client_f
     assert _queries_for(client, url) == few
 
 
-def test_the_childs_page_costs_the_same_however_many_children_there_are(
-    client_for, child, lead_professional, school
-):
+def test_the_childs_page_costs_the_same_however_many_children_there_are(client_for, child, lead_professional, school):
     client = client_for(lead_professional)
     url = reverse("child-detail", args=[child.pk])
     _open_records(lead_professional, school, 2)
