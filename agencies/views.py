@@ -98,6 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "lead_rows": caf_selectors.lead_dashboard(request.user),
             "my_actions": caf_selectors.actions_owned_by(request.user),
+            "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
         },
     )

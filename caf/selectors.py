@@ -1,6 +1,7 @@
 """Reads about CAFs. Who may read is decided by agencies.access before any of these is called."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -181,3 +182,51 @@ def lead_dashboard(user):
             }
         )
     return rows
+
+
+def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
+    """What others changed lately in the records and CAFs of the children the user leads, newest first."""
+    from children.models import Child, FamilyMember, Involvement
+
+    since = timezone.now() - timedelta(days=days)
+    led = list(
+        Child.objects.filter(lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not led:
+        return []
+    names = dict(Child.objects.filter(pk__in=led).values_list("pk", "first_name"))
+    sources = [
+        (SectionEntry.history.filter(assessment__child_id__in=led), "The CAF", lambda r: r.assessment.child_id),
+        (Action.history.filter(assessment__child_id__in=led), "The delivery plan", lambda r: r.assessment.child_id),
+        (Involvement.history.filter(child_id__in=led), "The team around the child", lambda r: r.child_id),
+        (FamilyMember.history.filter(child_id__in=led), "The family", lambda r: r.child_id),
+        (Child.history.filter(id__in=led), "Identifying details", lambda r: r.id),
+    ]
+    changes = []
+    for queryset, what, child_of in sources:
+        rows = (
+            queryset.filter(history_date__gte=since)
+            .exclude(history_user=user)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
+        )
+        if what in ("The CAF", "The delivery plan"):
+            rows = rows.select_related("assessment")
+        for record in rows:
+            child_id = child_of(record)
+            changes.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user.full_name if record.history_user else "The system",
+                    "what": what,
+                    "child_name": names.get(child_id, ""),
+                    "child_id": child_id,
+                }
+            )
+    changes.sort(key=lambda c: c["when"], reverse=True)
+    # One line per child, part and person: the newest change of a burst of edits says enough.
+    latest = {}
+    for change in changes:
+        latest.setdefault((change["child_id"], change["what"], change["who"]), change)
+    return list(latest.values())[:limit]

@@ -81,8 +81,15 @@ def section_save(
 ) -> SectionEntry:
     """Save a section's text. If someone else saved it since `base_revision`, raise SectionConflict."""
     _check_editable(assessment)
-    entry, _ = SectionEntry.objects.get_or_create(assessment=assessment, key=key, defaults={"element": element})
-    entry = SectionEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = SectionEntry.objects.select_for_update().filter(assessment=assessment, key=key).first()
+    if entry is None:
+        try:
+            with transaction.atomic():
+                entry = _as(SectionEntry(assessment=assessment, key=key, element=element, updated_by=actor), actor)
+                entry.save()
+        except IntegrityError:  # someone else created it this instant: compare with theirs
+            pass
+        entry = SectionEntry.objects.select_for_update().get(assessment=assessment, key=key)
     if entry.data == data:
         return entry
     if entry.revision != base_revision:
