@@ -179,6 +179,13 @@ def _emergency_grants(user: User):
     return EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now()).filter(Exists(grants))
 
 
+def _open_referrals_to(user: User):
+    """Referrals awaiting an answer from one of the user's agencies: they may see the child's basic details."""
+    from referrals.models import Referral
+
+    return Referral.objects.filter(status=Referral.Status.SENT, to_agency_id__in=_user_agency_ids(user))
+
+
 def children_visible_to(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
     """The children this user may see at `level`, as one query (no per-row permission checks)."""
     from children.models import Child
@@ -186,6 +193,8 @@ def children_visible_to(user: User, level: Level = Level.BASIC, include_emergenc
     if not user.is_authenticated or not user.is_active:
         return Child.objects.none()
     visible = Q(Exists(_covered_involvements(user, level).filter(child_id=OuterRef("pk"))))
+    if level == Level.BASIC:
+        visible |= Q(Exists(_open_referrals_to(user).filter(child_id=OuterRef("pk"))))
     if include_emergency:
         visible |= Q(Exists(_emergency_grants(user).filter(child_id=OuterRef("pk"))))
     return Child.objects.filter(visible)
@@ -199,7 +208,10 @@ def child_access(user: User, child) -> ChildAccess:
         return ChildAccess(Level.NONE, False, False, False, False)
     if _covered_involvements(user, Level.ADDITIONAL).filter(child=child).exists():
         level = Level.ADDITIONAL
-    elif _covered_involvements(user, Level.BASIC).filter(child=child).exists():
+    elif (
+        _covered_involvements(user, Level.BASIC).filter(child=child).exists()
+        or _open_referrals_to(user).filter(child=child).exists()
+    ):
         level = Level.BASIC
     else:
         level = Level.NONE
@@ -339,3 +351,117 @@ def _record_refusal(request, child, what: str) -> None:
         path=request.path[:300],
         ip_address=request.META.get("REMOTE_ADDR"),
     )
+
+
+# --- Referrals ------------------------------------------------------------------------------------
+#
+# A referral is seen by the current members of the agency that sent it and of the agency it was sent
+# to (whatever its state: the record of the request stays theirs). While it awaits an answer the
+# receiving agency also sees the child's basic details (above) and whatever the referral shared.
+
+
+def referrals_visible_to(user: User):
+    from referrals.models import Referral
+
+    agencies = _user_agency_ids(user)
+    return Referral.objects.filter(Q(from_agency_id__in=agencies) | Q(to_agency_id__in=agencies))
+
+
+def get_referral_for_user(request, referral_id: int):
+    """The referral, if the user's agency sent or received it; otherwise record the refusal and 404."""
+    referral = (
+        referrals_visible_to(request.user)
+        .select_related("child", "from_agency", "to_agency", "from_user", "answered_by", "caf")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        from referrals.models import Referral
+
+        child = Referral.objects.filter(pk=referral_id).values_list("child", flat=True).first()
+        from children.models import Child
+
+        _record_refusal(request, Child.objects.filter(pk=child).first() if child else None, f"referral #{referral_id}")
+        raise Http404("No such referral")
+    return referral
+
+
+def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
+    memberships = Membership.objects.current().filter(user=user, agency_id=agency_id)
+    if role:
+        memberships = memberships.filter(role=role)
+    return memberships.exists()
+
+
+# --- Directory ------------------------------------------------------------------------------------
+#
+# An agency's managers keep its information sheet, its services and their opening times true. A
+# directory co-ordinator (a current membership with the co-ordinator role) of a setting (a school,
+# early years setting or children's centre) builds and publishes that setting's directory. A
+# practitioner edits only their own directory profile. The published directory and Open Referral UK
+# feed are public and need no check here.
+
+
+def get_agency_for_directory_editing(user: User, agency_id: int) -> Agency:
+    """The agency, if this user manages it (and so may edit its information sheet and services); else 404."""
+    return get_agency_for_manager(user, agency_id)
+
+
+def get_service_for_editing(user: User, service_id: int):
+    """A directory service of an agency this user manages; 404 otherwise."""
+    from directory.models import Service
+
+    try:
+        return Service.objects.select_related("agency").get(pk=service_id, agency__in=agencies_managed_by(user))
+    except Service.DoesNotExist:
+        raise Http404("No such service") from None
+
+
+def settings_coordinated_by(user: User):
+    """The settings (schools, early years settings, children's centres) whose directory this user co-ordinates."""
+    from directory.models import SETTING_KINDS
+
+    if not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    return Agency.objects.filter(
+        kind__in=SETTING_KINDS,
+        is_active=True,
+        memberships__user=user,
+        memberships__role=Membership.Role.COORDINATOR,
+        memberships__ended_on__isnull=True,
+    ).distinct()
+
+
+def get_setting_for_coordinator(user: User, agency_id: int) -> Agency:
+    """A setting this user co-ordinates the directory of; 404 otherwise."""
+    try:
+        return settings_coordinated_by(user).get(pk=agency_id)
+    except Agency.DoesNotExist:
+        raise Http404("No such setting") from None
+
+
+def directories_coordinated_by(user: User):
+    """The directories this user may build and publish."""
+    from directory.models import Directory
+
+    return Directory.objects.filter(setting__in=settings_coordinated_by(user))
+
+
+def get_directory_for_coordinator(user: User, directory_id: int):
+    """A directory this user co-ordinates; 404 otherwise."""
+    from directory.models import Directory
+
+    try:
+        return directories_coordinated_by(user).select_related("setting").get(pk=directory_id)
+    except Directory.DoesNotExist:
+        raise Http404("No such directory") from None
+
+
+def get_entry_for_coordinator(user: User, directory, entry_id: int):
+    """An entry of a directory this user co-ordinates; 404 otherwise."""
+    from directory.models import DirectoryEntry
+
+    try:
+        return DirectoryEntry.objects.get(pk=entry_id, directory=get_directory_for_coordinator(user, directory.pk))
+    except DirectoryEntry.DoesNotExist:
+        raise Http404("No such entry") from None

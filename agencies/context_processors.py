@@ -20,6 +20,8 @@ def _section(url_name: str) -> str:
         return "children"
     if url_name == "emergency-access" or url_name.startswith("caf-"):
         return "children"
+    if url_name.startswith("referral-"):
+        return "referrals"
     if url_name.startswith(("agency-", "member-")):
         return "agencies"
     if url_name in ("profile", "password-change"):

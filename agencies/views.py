@@ -89,6 +89,7 @@ def session_keep_alive(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     from caf import selectors as caf_selectors
     from children import selectors as children_selectors
+    from referrals import selectors as referral_selectors
 
     memberships = selectors.memberships_of(request.user)
     return render(
@@ -99,6 +100,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "lead_rows": caf_selectors.lead_dashboard(request.user),
             "my_actions": caf_selectors.actions_owned_by(request.user),
             "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
+            "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
+            "notifications": referral_selectors.unread_notifications(request.user)[:5],
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
         },
     )

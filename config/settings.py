@@ -72,6 +72,10 @@ SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES",
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
 SESSION_WARNING_BEFORE = timedelta(minutes=2)
 
+# Referral response times when the receiving agency has not stated its own (working days).
+REFERRAL_DEFAULT_RESPONSE_DAYS = env_int("REFERRAL_DEFAULT_RESPONSE_DAYS", 10)
+REFERRAL_DEFAULT_URGENT_DAYS = env_int("REFERRAL_DEFAULT_URGENT_DAYS", 1)
+
 # How long "break glass" emergency access to a child's record lasts.
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 24)
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("children.urls")),
     path("caf/", include("caf.urls")),
+    path("referrals/", include("referrals.urls")),
     path("", include("agencies.urls")),
 ]

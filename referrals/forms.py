@@ -1,0 +1,85 @@
+from django import forms
+
+from agencies.govuk_forms import DateField, GovukForm
+from agencies.models import Agency
+
+from .models import Referral
+
+
+class ReferralForm(GovukForm):
+    from_agency = forms.ModelChoiceField(
+        label="Referring on behalf of",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Select your agency"},
+    )
+    to_agency = forms.ModelChoiceField(
+        label="Refer to",
+        queryset=Agency.objects.filter(is_active=True),
+        error_messages={"required": "Select the agency you are referring to"},
+    )
+    reason = forms.CharField(
+        label="Reason for the referral and the child's needs",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter the reason for the referral and the child's needs"},
+    )
+    tried = forms.CharField(
+        label="What has been tried already", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Referral.Urgency.choices, initial=Referral.Urgency.ROUTINE, widget=forms.RadioSelect
+    )
+    share_caf = forms.BooleanField(label="Share the child's current CAF with the referral", required=False)
+    basis = forms.ChoiceField(
+        label="Sharing basis",
+        choices=Referral.Basis.choices,
+        initial=Referral.Basis.CONSENT,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the sharing basis"},
+    )
+    lawful_basis = forms.CharField(label="Lawful basis (for sharing without consent)", max_length=300, required=False)
+    override_reason = forms.CharField(
+        label="Reason for sharing without consent",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, my_agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_agency"].queryset = my_agencies if my_agencies is not None else Agency.objects.none()
+        if my_agencies is not None and len(my_agencies) == 1:
+            self.fields["from_agency"].initial = my_agencies[0].pk
+
+
+class ReasonForm(GovukForm):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the reason"},
+    )
+
+
+class RedirectForm(ReasonForm):
+    to_agency = forms.ModelChoiceField(
+        label="Redirect to",
+        queryset=Agency.objects.filter(is_active=True),
+        error_messages={"required": "Select the agency to redirect to"},
+    )
+    field_order = ["to_agency", "reason"]
+
+
+class OutcomeForm(GovukForm):
+    outcome = forms.CharField(
+        label="Outcome",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the outcome"},
+    )
+
+
+class InboxFilterForm(GovukForm):
+    urgency = forms.ChoiceField(label="Urgency", choices=[("", "Any"), *Referral.Urgency.choices], required=False)
+    sent_from = DateField(label="Sent on or after", required=False)
+    sent_to = DateField(label="Sent on or before", required=False)

@@ -1,0 +1,342 @@
+"""Every change to a referral. Each transition locks the row, checks who may make it and from which
+state, records who and when, and queues its emails after commit. Two people answering at once: the
+first wins and the second is told what happened."""
+
+from datetime import date, timedelta
+
+import holidays
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, Membership, User
+from caf.models import Assessment
+from children.models import Child, Consent, Disclosure, Involvement
+
+from .models import Notification, Referral
+
+
+class AlreadyAnswered(Exception):
+    """The referral is no longer in a state that allows this: someone else got there first."""
+
+    def __init__(self, referral: Referral):
+        who = referral.answered_by.full_name if referral.answered_by else "someone"
+        when = timezone.localtime(referral.answered_at or referral.closed_at or timezone.now())
+        super().__init__(
+            f"This referral has already been {referral.get_status_display().lower()} by {who} "
+            f"on {when:%d %B %Y at %H:%M}. Nothing was changed."
+        )
+        self.referral = referral
+
+
+def _as(instance, actor):
+    instance._history_user = actor
+    return instance
+
+
+# --- Working days -----------------------------------------------------------------------------------
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start`: weekends and England's bank holidays do not count."""
+    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(start.year, start.year + 2))
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in bank_holidays:
+            left -= 1
+    return current
+
+
+def expected_response_days(agency: Agency, urgency: str) -> int:
+    """The receiving agency's stated response time (its directory sheet), or the area's default."""
+    profile = getattr(agency, "directory_profile", None)
+    if urgency == Referral.Urgency.URGENT:
+        days = getattr(profile, "expected_response_days_urgent", None)
+        return days or settings.REFERRAL_DEFAULT_URGENT_DAYS
+    return getattr(profile, "expected_response_days", None) or settings.REFERRAL_DEFAULT_RESPONSE_DAYS
+
+
+# --- Sending ------------------------------------------------------------------------------------------
+
+
+def consent_covers(child: Child, agency: Agency, with_caf: bool) -> bool:
+    consent = child.current_consent
+    if consent is None or consent.is_withdrawn:
+        return False
+    covered = consent.all_involved_agencies or consent.agencies_included.filter(pk=agency.pk).exists()
+    if with_caf:
+        covered = (
+            covered
+            and consent.scope == Consent.Scope.ADDITIONAL
+            and not consent.agencies_excluded.filter(pk=agency.pk).exists()
+        )
+    return covered
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor: User,
+    child: Child,
+    from_agency: Agency,
+    to_agency: Agency,
+    reason: str,
+    tried: str = "",
+    urgency: str = Referral.Urgency.ROUTINE,
+    share_caf: bool = False,
+    basis: str = Referral.Basis.CONSENT,
+    lawful_basis: str = "",
+    override_reason: str = "",
+    redirected_from: Referral | None = None,
+) -> Referral:
+    """Send a referral: checked on the server for who, to whom, why and on what sharing basis."""
+    errors = {}
+    if not access.is_member(actor, from_agency.pk):
+        raise PermissionDenied("You can only refer on behalf of your own agency")
+    if to_agency.pk == from_agency.pk:
+        errors["to_agency"] = "Choose another agency: you cannot refer to your own agency"
+    elif not to_agency.is_active:
+        errors["to_agency"] = f"{to_agency.name} is no longer active: choose another agency"
+    if not reason.strip():
+        errors["reason"] = "Enter the reason for the referral and the child's needs"
+    caf = None
+    if share_caf:
+        caf = Assessment.objects.filter(child=child, is_current=True).exclude(status=Assessment.Status.DRAFT).first()
+        if caf is None:
+            errors["share_caf"] = "There is no completed CAF to share"
+    if basis == Referral.Basis.CONSENT:
+        if not errors.get("to_agency") and not consent_covers(child, to_agency, with_caf=share_caf):
+            errors["basis"] = (
+                f"The family's consent does not cover sharing {'the CAF' if share_caf else 'basic details'} with "
+                f"{to_agency.name}. Record new consent, or ask an agency manager to record a safeguarding override"
+            )
+    elif basis == Referral.Basis.OVERRIDE:
+        if not access.is_member(actor, from_agency.pk, Membership.Role.MANAGER):
+            errors["basis"] = "Only an agency manager may authorise sharing without consent"
+        if not lawful_basis.strip():
+            errors["lawful_basis"] = "Enter the lawful basis for sharing without consent"
+        if not override_reason.strip():
+            errors["override_reason"] = "Enter the reason for sharing without consent"
+    else:
+        errors["basis"] = "Select the sharing basis"
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    disclosure = _as(
+        Disclosure(
+            child=child,
+            what="Basic details and the referral" + (f", and CAF version {caf.version}" if caf else ""),
+            scope=Disclosure.Scope.ADDITIONAL if caf else Disclosure.Scope.BASIC,
+            shared_with=to_agency,
+            purpose=f"Referral: {reason.strip()[:1800]}",
+            basis=Disclosure.Basis.OVERRIDE if basis == Referral.Basis.OVERRIDE else Disclosure.Basis.CONSENT,
+            lawful_basis=lawful_basis.strip(),
+            reason=override_reason.strip(),
+            decided_by=actor,
+            decided_by_agency=from_agency,
+        ),
+        actor,
+    )
+    disclosure.save()
+    referral = _as(
+        Referral(
+            child=child,
+            from_agency=from_agency,
+            from_user=actor,
+            to_agency=to_agency,
+            reason=reason.strip(),
+            tried=tried.strip(),
+            urgency=urgency,
+            share_caf=bool(caf),
+            caf=caf,
+            basis=basis,
+            disclosure=disclosure,
+            status=Referral.Status.SENT,
+            sent_at=now,
+            respond_by=add_working_days(timezone.localdate(), expected_response_days(to_agency, urgency)),
+            redirected_from=redirected_from,
+        ),
+        actor,
+    )
+    referral.save()
+    _notify_receivers(referral, f"New {referral.get_urgency_display().lower()} referral from {from_agency.name}")
+    _queue_email(referral, "received")
+    return referral
+
+
+# --- Answering ----------------------------------------------------------------------------------------
+
+
+def _lock(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update(of=("self",)).select_related("answered_by").get(pk=referral.pk)
+
+
+def _require_receiver(actor: User, referral: Referral) -> None:
+    if not access.is_member(actor, referral.to_agency_id):
+        raise PermissionDenied("Only members of the receiving agency can answer this referral")
+
+
+def _answer(actor: User, referral: Referral, status: str, reason: str = "") -> Referral:
+    locked = _lock(referral)
+    _require_receiver(actor, locked)
+    if locked.status != Referral.Status.SENT:
+        raise AlreadyAnswered(locked)
+    locked.status = status
+    locked.answered_at = timezone.now()
+    locked.answered_by = actor
+    locked.answer_reason = reason.strip()
+    if status in (Referral.Status.DECLINED, Referral.Status.REDIRECTED):
+        locked.closed_at = locked.answered_at
+    _as(locked, actor).save()
+    return locked
+
+
+@transaction.atomic
+def referral_accept(*, actor: User, referral: Referral) -> Referral:
+    """Accept: the receiving agency joins the team around the child."""
+    referral = _answer(actor, referral, Referral.Status.ACCEPTED)
+    if not Involvement.objects.current().filter(child=referral.child, agency=referral.to_agency).exists():
+        _as(
+            Involvement(child=referral.child, agency=referral.to_agency, role="Accepted a referral"),
+            actor,
+        ).save()
+    _notify_sender(referral, f"{referral.to_agency.name} accepted your referral")
+    _queue_email(referral, "accepted")
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
+    """Decline, with a reason the sender will read. The agency's access to the child ends."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the referral is declined"})
+    referral = _answer(actor, referral, Referral.Status.DECLINED, reason)
+    _notify_sender(referral, f"{referral.to_agency.name} declined your referral")
+    _queue_email(referral, "declined")
+    return referral
+
+
+@transaction.atomic
+def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, reason: str) -> Referral:
+    """Redirect to a better-placed agency, with a reason: a linked referral continues the chain."""
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Enter why the referral is redirected"
+    if to_agency.pk in (referral.to_agency_id,):
+        errors["to_agency"] = "Choose a different agency to redirect to"
+    elif not to_agency.is_active:
+        errors["to_agency"] = f"{to_agency.name} is no longer active: choose another agency"
+    if errors:
+        raise ValidationError(errors)
+    referral = _answer(actor, referral, Referral.Status.REDIRECTED, reason)
+    child = Child.objects.select_related("current_consent").get(pk=referral.child_id)
+    if referral.basis == Referral.Basis.CONSENT and not consent_covers(child, to_agency, with_caf=referral.share_caf):
+        raise ValidationError({"to_agency": f"The family's consent does not cover {to_agency.name}"})
+    onward = _as(
+        Referral(
+            child=child,
+            from_agency=referral.from_agency,
+            from_user=referral.from_user,
+            to_agency=to_agency,
+            reason=referral.reason,
+            tried=referral.tried,
+            urgency=referral.urgency,
+            share_caf=referral.share_caf,
+            caf=referral.caf,
+            basis=referral.basis,
+            status=Referral.Status.SENT,
+            sent_at=timezone.now(),
+            respond_by=add_working_days(timezone.localdate(), expected_response_days(to_agency, referral.urgency)),
+            redirected_from=referral,
+        ),
+        actor,
+    )
+    onward.disclosure = _as(
+        Disclosure(
+            child=child,
+            what=f"Referral redirected by {referral.to_agency.name}",
+            scope=Disclosure.Scope.ADDITIONAL if referral.share_caf else Disclosure.Scope.BASIC,
+            shared_with=to_agency,
+            purpose=f"Redirected referral: {reason.strip()[:1800]}",
+            basis=Disclosure.Basis.OVERRIDE if referral.basis == Referral.Basis.OVERRIDE else Disclosure.Basis.CONSENT,
+            lawful_basis=referral.disclosure.lawful_basis if referral.disclosure else "",
+            reason=referral.disclosure.reason if referral.disclosure else "",
+            decided_by=actor,
+            decided_by_agency=referral.to_agency,
+        ),
+        actor,
+    )
+    onward.disclosure.save()
+    onward.save()
+    _notify_sender(referral, f"{referral.to_agency.name} redirected your referral to {to_agency.name}")
+    _notify_receivers(onward, f"Referral redirected to you by {referral.to_agency.name}")
+    _queue_email(referral, "redirected")
+    _queue_email(onward, "received")
+    return onward
+
+
+@transaction.atomic
+def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> Referral:
+    """The sending agency withdraws a referral that has not been answered."""
+    locked = _lock(referral)
+    if not access.is_member(actor, locked.from_agency_id):
+        raise PermissionDenied("Only the sending agency can withdraw this referral")
+    if locked.status != Referral.Status.SENT:
+        raise AlreadyAnswered(locked)
+    locked.status = Referral.Status.WITHDRAWN
+    locked.closed_at = timezone.now()
+    locked.answer_reason = reason.strip()
+    _as(locked, actor).save()
+    _notify_receivers(locked, f"{locked.from_agency.name} withdrew a referral")
+    return locked
+
+
+@transaction.atomic
+def referral_complete(*, actor: User, referral: Referral, outcome: str) -> Referral:
+    """The receiving agency records the outcome of an accepted referral."""
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Enter the outcome of the referral"})
+    locked = _lock(referral)
+    _require_receiver(actor, locked)
+    if locked.status != Referral.Status.ACCEPTED:
+        raise AlreadyAnswered(locked)
+    locked.status = Referral.Status.COMPLETED
+    locked.outcome = outcome.strip()
+    locked.closed_at = timezone.now()
+    _as(locked, actor).save()
+    _notify_sender(locked, f"{locked.to_agency.name} completed your referral")
+    _queue_email(locked, "completed")
+    return locked
+
+
+# --- Notifications and email ----------------------------------------------------------------------
+
+
+def _notify_receivers(referral: Referral, text: str) -> None:
+    users = Membership.objects.current().filter(agency_id=referral.to_agency_id).values_list("user_id", flat=True)
+    Notification.objects.bulk_create([Notification(user_id=u, referral=referral, text=text) for u in set(users)])
+
+
+def _notify_sender(referral: Referral, text: str) -> None:
+    Notification.objects.create(user_id=referral.from_user_id, referral=referral, text=text)
+
+
+def _queue_email(referral: Referral, event: str) -> None:
+    from .tasks import send_referral_email
+
+    send_referral_email.delay_on_commit(referral.pk, event)
+
+
+def email_recipients(referral: Referral, event: str) -> list[str]:
+    """Who is told: the receiving agency's referral contacts of a new referral; the sender of an answer."""
+    if event == "received":
+        agency = referral.to_agency
+        managers = Membership.objects.current().filter(agency=agency, role=Membership.Role.MANAGER)
+        addresses = [agency.email] if agency.email else []
+        addresses += list(managers.values_list("user__email", flat=True))
+        return sorted(set(addresses))
+    return [referral.from_user.email]

@@ -1,0 +1,208 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies import access
+from agencies.models import Agency
+from agencies.views import _add_validation_error
+from caf.selectors import answers
+from children import services as child_services
+from children.models import AccessEvent
+
+from . import selectors, services
+from .forms import InboxFilterForm, OutcomeForm, ReasonForm, RedirectForm, ReferralForm
+from .models import Notification, Referral
+
+
+@login_required
+def referral_new(request, child_id: int):
+    child, rights = access.get_child_for_user(request, child_id, "basic")
+    my_agencies = list(
+        access.agencies_of(request.user).filter(involvements__child=child, involvements__ended_on__isnull=True)
+    )
+    if not my_agencies:
+        raise Http404("Only an agency in the team around the child can refer")
+    form = ReferralForm(request.POST or None, my_agencies=Agency.objects.filter(pk__in=[a.pk for a in my_agencies]))
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_send(actor=request.user, child=child, **form.cleaned_data)
+        except PermissionDenied as denied:
+            form.add_error("basis", str(denied))
+        except ValidationError as error:
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"Your referral has been sent to {referral.to_agency.name}")
+            return redirect(referral)
+    with transaction.atomic():
+        child_services.access_event_record(request=request, child=child, action=AccessEvent.Action.VIEW, what="Refer")
+        return render(request, "referrals/referral_new.html", {"child": child, "rights": rights, "form": form})
+
+
+@login_required
+def referral_detail(request, referral_id: int):
+    referral = access.get_referral_for_user(request, referral_id)
+    user = request.user
+    receiving = access.is_member(user, referral.to_agency_id)
+    sending = access.is_member(user, referral.from_agency_id)
+    # What the referral shared is readable by the receiving agency while it is theirs to answer or act on.
+    shows_caf = referral.caf_id and (sending or (receiving and referral.is_open))
+    with transaction.atomic():
+        child_services.access_event_record(
+            request=request, child=referral.child, action=AccessEvent.Action.VIEW, what=f"Referral #{referral.pk}"
+        )
+        Notification.objects.filter(user=user, referral=referral, read_at__isnull=True).update(read_at=timezone.now())
+        return render(
+            request,
+            "referrals/referral_detail.html",
+            {
+                "referral": referral,
+                "child": referral.child,
+                "chain": referral.chain(),
+                "may_answer": receiving and referral.status == Referral.Status.SENT,
+                "may_complete": receiving and referral.status == Referral.Status.ACCEPTED,
+                "may_withdraw": sending and referral.status == Referral.Status.SENT,
+                "caf_answers": answers(referral.caf) if shows_caf else None,
+                "child_visible": access.child_access(user, referral.child).may_view_basic,
+            },
+        )
+
+
+def _answer_page(request, referral, template, form, title):
+    return render(request, template, {"referral": referral, "child": referral.child, "form": form, "title": title})
+
+
+@login_required
+def referral_answer(request, referral_id: int, action: str):
+    """Accept, decline, redirect, withdraw or complete. If someone got there first, say what happened."""
+    referral = access.get_referral_for_user(request, referral_id)
+    forms = {"decline": ReasonForm, "redirect": RedirectForm, "withdraw": ReasonForm, "complete": OutcomeForm}
+    titles = {
+        "accept": "Accept the referral",
+        "decline": "Decline the referral",
+        "redirect": "Redirect the referral",
+        "withdraw": "Withdraw the referral",
+        "complete": "Record the outcome",
+    }
+    if action not in titles:
+        raise Http404("No such action")
+    form_class = forms.get(action)
+    form = form_class(request.POST or None) if form_class else None
+    if action == "redirect":
+        form.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).exclude(pk=referral.to_agency_id)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        data = form.cleaned_data if form else {}
+        try:
+            if action == "accept":
+                services.referral_accept(actor=request.user, referral=referral)
+            elif action == "decline":
+                services.referral_decline(actor=request.user, referral=referral, reason=data["reason"])
+            elif action == "redirect":
+                services.referral_redirect(
+                    actor=request.user, referral=referral, to_agency=data["to_agency"], reason=data["reason"]
+                )
+            elif action == "withdraw":
+                services.referral_withdraw(actor=request.user, referral=referral, reason=data["reason"])
+            else:
+                services.referral_complete(actor=request.user, referral=referral, outcome=data["outcome"])
+        except services.AlreadyAnswered as already:
+            messages.error(request, str(already))
+            return redirect(referral)
+        except PermissionDenied:
+            raise Http404("No such referral") from None
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, error.messages[0])
+                return redirect(referral)
+            _add_validation_error(form, error)
+        else:
+            messages.success(request, f"{titles[action].replace('the referral', '').strip()}: done")
+            return redirect(referral)
+    if request.method == "GET" and form is None:
+        return redirect(referral)
+    return _answer_page(request, referral, "referrals/referral_answer.html", form, titles[action])
+
+
+@login_required
+def inbox(request):
+    agencies = list(access.agencies_of(request.user))
+    if not agencies:
+        raise Http404("You are not a member of an agency")
+    agency_id = request.GET.get("agency")
+    agency = next((a for a in agencies if str(a.pk) == agency_id), agencies[0])
+    tab = request.GET.get("tab", "awaiting")
+    if tab not in selectors.TABS:
+        tab = "awaiting"
+    filters = InboxFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    referrals = selectors.inbox(
+        agency, tab, criteria.get("urgency", ""), criteria.get("sent_from"), criteria.get("sent_to")
+    )[:200]
+    counts = selectors.inbox_counts([agency.pk])
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "agency": agency,
+            "agencies": agencies,
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.TABS.items()],
+            "referrals": referrals,
+            "form": filters,
+        },
+    )
+
+
+@login_required
+def sent(request):
+    return render(request, "referrals/sent.html", {"referrals": selectors.sent_by(request.user)[:200]})
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(user=request.user).select_related("referral").order_by("-created_at")[:100]
+    return render(request, "referrals/notifications.html", {"notifications": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("referral-notifications")
+
+
+@login_required
+def measures(request):
+    managed = list(access.agencies_managed_by(request.user))
+    if not managed:
+        raise Http404("Only agency managers see response measures")
+    agency = next((a for a in managed if str(a.pk) == request.GET.get("agency")), managed[0])
+    days = {"30": 30, "90": 90, "365": 365}.get(request.GET.get("period", "90"), 90)
+    until = timezone.localdate()
+    since = until - timedelta(days=days)
+    figures = selectors.measures(agency, since, until)
+    bars = [
+        ("Accepted", figures["accepted"]),
+        ("Declined", figures["declined"]),
+        ("Redirected", figures["redirected"]),
+        ("Awaiting", figures["awaiting"]),
+    ]
+    return render(
+        request,
+        "referrals/measures.html",
+        {
+            "agency": agency,
+            "managed": managed,
+            "days": days,
+            "since": since,
+            "until": until,
+            "figures": figures,
+            "bars": [(label, value, round(value * 3)) for label, value in bars],
+        },
+    )
