@@ -139,3 +139,11 @@ ELEMENTS = [
         "schools and nurseries, transport, and the resources the family can draw on.",
     ),
 ]
+
+
+def load_elements(element_model) -> None:
+    """Create or re-word the elements (used by the data migration, and by tests after a flush)."""
+    for order, (domain, code, name, prompt) in enumerate(ELEMENTS, start=1):
+        element_model.objects.update_or_create(
+            code=code, defaults={"domain": domain, "name": name, "order": order, "prompt": prompt}
+        )

@@ -17,6 +17,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.browser"]
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Data migrations' reference data (the CAF's 19 elements) is wiped when a transactional test
+    flushes the database; put it back for every test that uses the database."""
+    if not any(name in request.fixturenames for name in ("db", "transactional_db", "live_server")) and not any(
+        mark.name == "django_db" for mark in request.node.iter_markers()
+    ):
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from caf.elements import ELEMENTS, load_elements
+    from caf.models import Element
+
+    if Element.objects.count() != len(ELEMENTS):
+        load_elements(Element)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD

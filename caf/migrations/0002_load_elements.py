@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from caf.elements import ELEMENTS
+    from caf.elements import load_elements
 
-    Element = apps.get_model("caf", "Element")
-    for order, (domain, code, name, prompt) in enumerate(ELEMENTS, start=1):
-        Element.objects.update_or_create(
-            code=code, defaults={"domain": domain, "name": name, "order": order, "prompt": prompt}
-        )
+    load_elements(apps.get_model("caf", "Element"))
 
 
 class Migration(migrations.Migration):
