@@ -122,7 +122,14 @@ def referral_answer(request, referral_id: int, action: str):
                 return redirect(referral)
             _add_validation_error(form, error)
         else:
-            messages.success(request, f"{titles[action].replace('the referral', '').strip()}: done")
+            done = {
+                "accept": f"You accepted the referral: {referral.to_agency.name} is now in the team around the child",
+                "decline": "You declined the referral. The sender has been told why",
+                "redirect": f"The referral has been redirected to {data.get('to_agency')}",
+                "withdraw": "You withdrew the referral",
+                "complete": "The outcome has been recorded",
+            }
+            messages.success(request, done[action])
             return redirect(referral)
     if request.method == "GET" and form is None:
         return redirect(referral)
