@@ -126,6 +126,8 @@ class Child(models.Model):
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["postcode"]),
             models.Index(fields=["surname_key"]),
+            # The children list's order: lets PostgreSQL stop after a page of visible children.
+            models.Index(fields=["last_name", "first_name", "id"], name="child_list_order"),
         ]
 
     def __str__(self):

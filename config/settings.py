@@ -62,6 +62,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Access filters are EXISTS subqueries whose estimated cost crosses PostgreSQL's JIT thresholds at
+    # county scale; compiling them cost more than running them (bench/README.md). OLTP work: JIT off.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Team Around the Child")
@@ -277,7 +281,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
+    "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
 }
+# Documents (PDFs): a job still queued this long after it was asked for never reached the broker.
+DOCUMENT_STALE_AFTER_SECONDS = env_int("DOCUMENT_STALE_AFTER_SECONDS", 60)
+# Test-only: a pause before each render, so the worker tests can kill a worker mid-render. Never set it.
+DOCUMENT_RENDER_TEST_DELAY = env_int("DOCUMENT_RENDER_TEST_DELAY_SECONDS", 0)
 
 # --- Internationalisation -------------------------------------------------------------------------
 
