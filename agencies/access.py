@@ -465,3 +465,46 @@ def get_entry_for_coordinator(user: User, directory, entry_id: int):
         return DirectoryEntry.objects.get(pk=entry_id, directory=get_directory_for_coordinator(user, directory.pk))
     except DirectoryEntry.DoesNotExist:
         raise Http404("No such entry") from None
+
+
+@transaction.atomic
+def sync_named_grants(child) -> None:
+    """Give each practitioner named on a current involvement the guardian grant `view_child_named` on the
+    child, and take it from those no longer named. The grant marks their own caseload; what they may see
+    still follows their agency's involvement and the family's consent."""
+    from children.models import ChildUserObjectPermission, Involvement
+
+    permission = Permission.objects.get(content_type__app_label="children", codename="view_child_named")
+    named = set(
+        Involvement.objects.current()
+        .filter(child=child, practitioner__isnull=False)
+        .values_list("practitioner_id", flat=True)
+    )
+    granted = set(
+        ChildUserObjectPermission.objects.filter(content_object=child, permission=permission).values_list(
+            "user_id", flat=True
+        )
+    )
+    ChildUserObjectPermission.objects.filter(
+        content_object=child, permission=permission, user_id__in=granted - named
+    ).delete()
+    ChildUserObjectPermission.objects.bulk_create(
+        [ChildUserObjectPermission(content_object=child, permission=permission, user_id=u) for u in named - granted]
+    )
+
+
+def children_named_for(user: User):
+    """The children on whose team this user is the named practitioner, and whom they may see."""
+    from children.models import Child
+
+    return (
+        get_objects_for_user(
+            user,
+            "children.view_child_named",
+            klass=children_visible_to(user, include_emergency=False),
+            accept_global_perms=False,
+            with_superuser=False,
+        ).order_by("last_name", "first_name", "pk")
+        if user.is_authenticated
+        else Child.objects.none()
+    )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -10,7 +11,9 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """History is evidence: administrators can read it but never revert to an earlier version."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        extra_context = {**(extra_context or {}), "revert_disabled": True}
+        # SIMPLE_HISTORY_REVERT_DISABLED hides the button; refusing the POST makes it so.
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

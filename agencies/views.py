@@ -98,6 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "lead_rows": caf_selectors.lead_dashboard(request.user),
+            "named_children": access.children_named_for(request.user).select_related("school")[:50],
             "my_actions": caf_selectors.actions_owned_by(request.user),
             "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
             "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),

@@ -70,6 +70,7 @@ def child_create(*, actor: User, agency: Agency | None = None, role: str = "", *
         Involvement(child=child, agency=agency, practitioner=actor, role=role or actor.job_title or "Practitioner"),
         actor,
     ).save()
+    access.sync_named_grants(child)
     return child
 
 
@@ -114,6 +115,7 @@ def involvement_add(
     involvement = Involvement(child=child, agency=agency, practitioner=practitioner, role=role)
     involvement.full_clean()
     _as(involvement, actor).save()
+    access.sync_named_grants(child)
     return involvement
 
 
@@ -132,6 +134,7 @@ def involvement_end(*, actor: User, involvement: Involvement, reason: str) -> In
     involvement.ended_on = timezone.localdate()
     involvement.end_reason = reason
     _as(involvement, actor).save()
+    access.sync_named_grants(involvement.child)
     return involvement
 
 

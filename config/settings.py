@@ -182,6 +182,9 @@ AXES_USERNAME_CALLABLE = "agencies.signals.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# History is evidence: readable in the admin site, never reverted from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # django-guardian: no anonymous user; grants live on direct foreign-key tables per model.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -303,5 +306,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }

@@ -185,3 +185,36 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_history_can_be_read_but_not_reverted_in_the_admin_site(client, platform_admin, agency, manager):
+    from agencies import services
+
+    services.agency_update(actor=manager, agency=agency, phone="01632 960 123")
+    record = agency.history.order_by("history_date").first()
+    client.force_login(platform_admin)
+    url = reverse("admin:agencies_agency_simple_history", args=[agency.pk, record.history_id])
+    page = client.get(url)
+    assert page.status_code == 200 and "Revert" not in page.content.decode()
+    assert client.post(url, {"name": "Reverted", "kind": "school", "sector": "statutory"}).status_code == 403
+    agency.refresh_from_db()
+    assert agency.phone == "01632 960 123"
+
+
+def test_a_forgotten_password_is_reset_through_an_emailed_link(client, colleague):
+    from django.core import mail
+
+    response = client.post(reverse("password_reset"), {"email": colleague.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/password-reset/" in line).strip()
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    form_page = client.get("/" + path, follow=True)
+    assert "Set your password" in form_page.content.decode()
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else "/" + path,
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.check_password("a brand new passphrase")
