@@ -54,7 +54,7 @@ def expected_response_days(agency: Agency, urgency: str) -> int:
     """The receiving agency's stated response time (its directory sheet), or the area's default."""
     profile = getattr(agency, "directory_profile", None)
     if urgency == Referral.Urgency.URGENT:
-        days = getattr(profile, "expected_response_days_urgent", None)
+        days = getattr(profile, "urgent_response_days", None)
         return days or settings.REFERRAL_DEFAULT_URGENT_DAYS
     return getattr(profile, "expected_response_days", None) or settings.REFERRAL_DEFAULT_RESPONSE_DAYS
 
