@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from agencies.models import Membership
 from children import services as child_services
@@ -53,4 +54,13 @@ def team(db):
     child_services.lead_professional_set(
         actor=people["lead"], child=child, practitioner=people["lead"], family_agreed=True, agreed_on=date.today()
     )
+    police = AgencyFactory(name="Northfield Police", kind="police")
+    people["emergency"] = member_of(police, full_name="PC Emma Urgent")
+    people["emergency_expired"] = member_of(police, full_name="PC Ed Expired")
+    child_services.emergency_access_grant(actor=people["emergency"], child=child, reason="Found alone at night")
+    expired = child_services.emergency_access_grant(
+        actor=people["emergency_expired"], child=child, reason="Earlier incident"
+    )
+    expired.expires_at = timezone.now() - timedelta(minutes=1)
+    expired.save()
     return {"child": child, "hv": hv, "school": school, "housing": housing, **people}

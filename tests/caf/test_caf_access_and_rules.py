@@ -47,6 +47,8 @@ TABLE = {
     "housing": (False, False, False, False, False),  # consent excludes housing from additional information
     "outsider": (False, False, False, False, False),
     "platform_admin": (False, False, False, False, False),
+    "emergency": (True, False, False, False, True),  # break glass: read only, and every page recorded
+    "emergency_expired": (False, False, False, False, False),
 }
 
 
