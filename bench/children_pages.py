@@ -6,8 +6,9 @@ Fill the database first with bench/generate_children.py. The script signs in the
 agencies work with the most children, then requests each page through django.test.Client (the whole
 middleware, view and template stack, no network) and prints the median and 95th percentile in
 milliseconds and the SQL queries per request. For comparison it times the list page again with the
-access filter replaced by an unfiltered queryset, and prints PostgreSQL's EXPLAIN ANALYZE timings for
-the list page's queries.
+access filter replaced by an unfiltered queryset and with PostgreSQL's JIT compilation switched the
+other way from the connection's setting, and prints EXPLAIN ANALYZE timings for the list page's
+queries both ways.
 
 It first migrates the benchmark database to the code's current schema, and it writes to it what the
 pages write: a sign-in event, session updates, and an access event per view of a child's page.
@@ -143,26 +144,26 @@ class Plan:
 
     def __str__(self):
         text = f"execution {self.ms('Execution Time:'):7.1f} ms, planning {self.ms('Planning Time:'):5.1f} ms"
-        jit = self.ms("JIT:.*?Total")
-        return f"{text}, of which JIT compilation {jit:6.1f} ms" if jit else text
+        compiling = self.ms("JIT:.*?Total")
+        return f"{text}, of which JIT compilation {compiling:6.1f} ms" if compiling else text
 
 
 @contextmanager
-def jit_off():
-    """Switch off PostgreSQL's JIT compilation for this connection (the test client keeps it open)."""
+def jit(setting: str):
+    """Run with PostgreSQL's JIT compilation on or off for this connection (the test client keeps it open)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
+        cursor.execute(f"SET jit = {'on' if setting == 'on' else 'off'}")
     try:
         yield
         with connection.cursor() as cursor:
             cursor.execute("SHOW jit")
-            if cursor.fetchone()[0] != "off":
-                sys.exit("The connection was replaced during the run: the jit=off figures are not valid")
+            if cursor.fetchone()[0] != setting:
+                sys.exit(f"The connection was replaced during the run: the jit {setting} figures are not valid")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
+            cursor.execute("RESET jit")  # back to the connection's own setting
 
 
 # --- The practitioner -----------------------------------------------------------------------------
@@ -213,8 +214,9 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
-        jit_setting = cursor.fetchone()[0]
-    print(f"PostgreSQL {connection.pg_version // 10000} (jit {jit_setting}), {Child.objects.count():,} children")
+        usual = cursor.fetchone()[0]
+    other = "on" if usual == "off" else "off"  # for comparison
+    print(f"PostgreSQL {connection.pg_version // 10000} (jit {usual}), {Child.objects.count():,} children")
 
     user = busiest_practitioner(args.email)
     agencies = ", ".join(str(agency) for agency in access.agencies_of(user))
@@ -233,8 +235,8 @@ def main() -> None:
         return access.children_visible_to(user).count()
 
     row("children_visible_to(user).count()", Timing.of(time_calls(count, n, warmups)))
-    with jit_off():
-        row("  the same, jit off", Timing.of(time_calls(count, n, warmups)))
+    with jit(other):
+        row(f"  the same, jit {other}", Timing.of(time_calls(count, n, warmups)))
 
     client = Client()
     client.force_login(user)
@@ -243,12 +245,12 @@ def main() -> None:
     with without_access_filter() as patched:
         unfiltered, _ = time_page(client, list_url, n, warmups)
     row("  no access filter", unfiltered)
-    with jit_off():
-        filtered_without_jit, _ = time_page(client, list_url, n, warmups)
-    row("  access filter, jit off", filtered_without_jit)
+    with jit(other):
+        filtered_other_jit, _ = time_page(client, list_url, n, warmups)
+    row(f"  access filter, jit {other}", filtered_other_jit)
     print(f"  (the unfiltered list replaces children_list_for in {', '.join(patched)})")
     print(f"  filtered / unfiltered, medians: {filtered.median / unfiltered.median:.1f}x", end="")
-    print(f" (jit off: {filtered_without_jit.median / unfiltered.median:.1f}x)")
+    print(f" (jit {other}: {filtered_other_jit.median / unfiltered.median:.1f}x)")
     row(f"Child's page {detail_url}", time_page(client, detail_url, n, warmups)[0])
 
     print("\nEXPLAIN ANALYZE of the list page's queries that apply the access filter:")
@@ -258,10 +260,10 @@ def main() -> None:
             continue
         kind = "count" if query["sql"].lstrip().upper().startswith("SELECT COUNT") else "page"
         plan = explain(query["sql"])
-        with jit_off():
-            plan_without_jit = explain(query["sql"])
-        print(f"  {kind:<5} query, jit {jit_setting:<4} {plan}")
-        print(f"  {kind:<5} query, jit off  {plan_without_jit}")
+        with jit(other):
+            plan_other_jit = explain(query["sql"])
+        print(f"  {kind:<5} query, jit {usual:<4} {plan}")
+        print(f"  {kind:<5} query, jit {other:<4} {plan_other_jit}")
         if args.show_plans:
             print(plan.text, end="\n\n")
 

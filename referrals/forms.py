@@ -12,9 +12,10 @@ class ReferralForm(GovukForm):
         queryset=Agency.objects.none(),
         error_messages={"required": "Select your agency"},
     )
+    # Every agency is a valid choice here so that an inactive one gets the service's clear message.
     to_agency = forms.ModelChoiceField(
         label="Refer to",
-        queryset=Agency.objects.filter(is_active=True),
+        queryset=Agency.objects.all(),
         error_messages={"required": "Select the agency you are referring to"},
     )
     reason = forms.CharField(
@@ -48,6 +49,10 @@ class ReferralForm(GovukForm):
     def __init__(self, *args, my_agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["from_agency"].queryset = my_agencies if my_agencies is not None else Agency.objects.none()
+        self.fields["to_agency"].widget.choices = [
+            ("", "Choose an agency"),
+            *((a.pk, a.name) for a in Agency.objects.filter(is_active=True)),
+        ]
         if my_agencies is not None and len(my_agencies) == 1:
             self.fields["from_agency"].initial = my_agencies[0].pk
 

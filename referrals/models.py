@@ -55,6 +55,9 @@ class Referral(models.Model):
     )
     outcome = models.TextField(max_length=4000, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()

@@ -22,12 +22,19 @@ class AlreadyAnswered(Exception):
     """The referral is no longer in a state that allows this: someone else got there first."""
 
     def __init__(self, referral: Referral):
-        who = referral.answered_by.full_name if referral.answered_by else "someone"
-        when = timezone.localtime(referral.answered_at or referral.closed_at or timezone.now())
-        super().__init__(
-            f"This referral has already been {referral.get_status_display().lower()} by {who} "
-            f"on {when:%d %B %Y at %H:%M}. Nothing was changed."
-        )
+        if referral.status == Referral.Status.SENT:
+            text = "This referral has not been accepted yet, so it cannot be completed. Nothing was changed."
+        else:
+            closing = referral.status in (Referral.Status.WITHDRAWN, Referral.Status.COMPLETED)
+            person = referral.closed_by if closing else referral.answered_by
+            moment = referral.closed_at if closing else referral.answered_at
+            who = person.full_name if person else "someone"
+            when = timezone.localtime(moment or timezone.now())
+            text = (
+                f"This referral has already been {referral.get_status_display().lower()} by {who} "
+                f"on {when:%d %B %Y at %H:%M}. Nothing was changed."
+            )
+        super().__init__(text)
         self.referral = referral
 
 
@@ -172,7 +179,9 @@ def referral_send(
 
 
 def _lock(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update(of=("self",)).select_related("answered_by").get(pk=referral.pk)
+    # No select_related here: after waiting for the lock PostgreSQL re-reads this row but not joined ones,
+    # so the loser of a race would see a stale answered_by.
+    return Referral.objects.select_for_update().get(pk=referral.pk)
 
 
 def _require_receiver(actor: User, referral: Referral) -> None:
@@ -199,6 +208,7 @@ def _answer(actor: User, referral: Referral, status: str, reason: str = "") -> R
 def referral_accept(*, actor: User, referral: Referral) -> Referral:
     """Accept: the receiving agency joins the team around the child."""
     referral = _answer(actor, referral, Referral.Status.ACCEPTED)
+    Child.objects.select_for_update().get(pk=referral.child_id)  # two acceptances for one child: one at a time
     if not Involvement.objects.current().filter(child=referral.child, agency=referral.to_agency).exists():
         _as(
             Involvement(child=referral.child, agency=referral.to_agency, role="Accepted a referral"),
@@ -226,12 +236,16 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
     errors = {}
     if not reason.strip():
         errors["reason"] = "Enter why the referral is redirected"
-    if to_agency.pk in (referral.to_agency_id,):
-        errors["to_agency"] = "Choose a different agency to redirect to"
+    if to_agency.pk in (referral.to_agency_id, referral.from_agency_id):
+        errors["to_agency"] = "Choose an agency other than the one that sent or received the referral"
     elif not to_agency.is_active:
         errors["to_agency"] = f"{to_agency.name} is no longer active: choose another agency"
     if errors:
         raise ValidationError(errors)
+    if referral.basis == Referral.Basis.OVERRIDE and not access.is_member(
+        actor, referral.to_agency_id, Membership.Role.MANAGER
+    ):
+        raise PermissionDenied("This referral was shared without consent: only a manager of your agency may pass it on")
     referral = _answer(actor, referral, Referral.Status.REDIRECTED, reason)
     child = Child.objects.select_related("current_consent").get(pk=referral.child_id)
     if referral.basis == Referral.Basis.CONSENT and not consent_covers(child, to_agency, with_caf=referral.share_caf):
@@ -289,6 +303,7 @@ def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> R
         raise AlreadyAnswered(locked)
     locked.status = Referral.Status.WITHDRAWN
     locked.closed_at = timezone.now()
+    locked.closed_by = actor
     locked.answer_reason = reason.strip()
     _as(locked, actor).save()
     _notify_receivers(locked, f"{locked.from_agency.name} withdrew a referral")
@@ -307,6 +322,7 @@ def referral_complete(*, actor: User, referral: Referral, outcome: str) -> Refer
     locked.status = Referral.Status.COMPLETED
     locked.outcome = outcome.strip()
     locked.closed_at = timezone.now()
+    locked.closed_by = actor
     _as(locked, actor).save()
     _notify_sender(locked, f"{locked.to_agency.name} completed your referral")
     _queue_email(locked, "completed")

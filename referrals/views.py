@@ -95,7 +95,9 @@ def referral_answer(request, referral_id: int, action: str):
     form_class = forms.get(action)
     form = form_class(request.POST or None) if form_class else None
     if action == "redirect":
-        form.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).exclude(pk=referral.to_agency_id)
+        form.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).exclude(
+            pk__in=[referral.to_agency_id, referral.from_agency_id]
+        )
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
         try:
