@@ -410,3 +410,128 @@ def close(request, assessment, rights):
             messages.success(request, "The CAF has been closed")
             return redirect(assessment)
     return _render(request, "caf/close.html", assessment, rights, form=form)
+
+
+# --- PDF copies -------------------------------------------------------------------------------------
+#
+# The PDF is rendered by a worker (caf.tasks.render_document). Asking is a POST; the status page polls a
+# fragment with htmx (marked as a background request, so polling does not keep an idle session alive)
+# and has a plain "Refresh" link without JavaScript; the download is itself an access event.
+
+
+def _pdf_job(assessment, job_id):
+    from .models import DocumentJob
+
+    return get_object_or_404(DocumentJob, pk=job_id, kind=DocumentJob.Kind.CAF, assessment=assessment)
+
+
+@caf_page("read", "ask for a PDF copy")
+@require_POST
+def pdf_request(request, assessment, rights):
+    from . import document_services
+
+    job = document_services.document_request_caf(actor=request.user, assessment=assessment)
+    return redirect("caf-pdf-status", assessment.pk, job.pk)
+
+
+@caf_page("read", "PDF copy")
+def pdf_status(request, assessment, rights, job_id: int):
+    return _render(request, "caf/pdf_status.html", assessment, rights, job=_pdf_job(assessment, job_id))
+
+
+@login_required
+def pdf_status_fragment(request, assessment_id: int, job_id: int):
+    """htmx: the job's status alone. Authorised like every CAF page; not an access event, as it shows no
+    information about the child and is asked for every two seconds by the page."""
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    job = _pdf_job(assessment, job_id)
+    return render(request, "caf/_pdf_status.html", {"assessment": assessment, "job": job, "rights": rights})
+
+
+@login_required
+def pdf_download(request, assessment_id: int, job_id: int):
+    """The PDF file, as an attachment never cached, after recording the download as an access event."""
+    from django.http import FileResponse
+
+    from . import documents
+    from .models import DocumentJob
+
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    job = _pdf_job(assessment, job_id)
+    if job.status != DocumentJob.Status.READY:
+        return redirect("caf-pdf-status", assessment.pk, job.pk)
+    path = documents.file_path(job.file)
+    if not path.is_file():
+        raise Http404("The file of this PDF is missing")
+    with transaction.atomic():
+        child_services.access_event_record(
+            request=request,
+            child=assessment.child,
+            action=AccessEvent.Action.DOWNLOAD,
+            what=f"CAF version {assessment.version}: PDF copy (document {job.pk})",
+        )
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"caf-{assessment.child.reference}-version-{assessment.version}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Published directory PDFs (public) ----------------------------------------------------------------
+
+
+def _published_version(slug: str, number: int):
+    from . import documents
+
+    version = (
+        documents.directory_version_model()
+        .objects.select_related("directory__setting")
+        .filter(directory__slug=slug, number=number)
+        .first()
+    )
+    if version is None:
+        raise Http404("No such directory")
+    return version
+
+
+def directory_pdf(request, slug: str, number: int):
+    """Public: the PDF of a published directory version; made once, then served to everyone."""
+    from . import document_services
+
+    version = _published_version(slug, number)
+    job = document_services.document_request_directory(version=version)
+    if job.status == job.Status.READY and not request.htmx:
+        return redirect("directory-pdf-download", slug, number)
+    template = "caf/_directory_pdf_status.html" if request.htmx else "caf/directory_pdf_status.html"
+    return render(request, template, {"version": version, "job": job, "slug": slug, "number": number})
+
+
+def directory_pdf_download(request, slug: str, number: int):
+    from django.http import FileResponse
+
+    from . import documents
+    from .models import DocumentJob
+
+    version = _published_version(slug, number)
+    job = (
+        DocumentJob.objects.filter(
+            kind=DocumentJob.Kind.DIRECTORY, directory_version_id=version.pk, status=DocumentJob.Status.READY
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if job is None or not documents.file_path(job.file).is_file():
+        return redirect("directory-pdf", slug, number)
+    response = FileResponse(
+        documents.file_path(job.file).open("rb"),
+        as_attachment=True,
+        filename=f"{slug}-directory-version-{number}.pdf",
+        content_type="application/pdf",
+    )
+    # Public and never changed once published, but kept out of shared caches like every document.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,1 +1,402 @@
-"""directory: models arrive with their issue; the app exists so the product's shape is visible."""
+"""The multi-agency directory: agencies' information sheets, their services, practitioners' profiles,
+and the directories settings publish from them.
+
+Everything an agency or co-ordinator edits keeps its history (django-simple-history). Each agency,
+service and opening time has a stable UUID: it is the Open Referral UK identifier, so an export and
+an import of the same data meet on it.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from agencies.models import UK_PHONE, UK_POSTCODE, Agency, normalise_postcode
+
+# An entry not confirmed as accurate for this long is flagged to its agency and to co-ordinators.
+STALE_AFTER = timedelta(days=183)
+
+SETTING_KINDS = (Agency.Kind.SCHOOL, Agency.Kind.EARLY_YEARS, Agency.Kind.CHILDRENS_CENTRE)
+
+
+class Day(models.IntegerChoices):
+    MONDAY = 1, "Monday"
+    TUESDAY = 2, "Tuesday"
+    WEDNESDAY = 3, "Wednesday"
+    THURSDAY = 4, "Thursday"
+    FRIDAY = 5, "Friday"
+    SATURDAY = 6, "Saturday"
+    SUNDAY = 7, "Sunday"
+
+
+# iCalendar day codes, as Open Referral schedules use them.
+ICAL_DAYS = {1: "MO", 2: "TU", 3: "WE", 4: "TH", 5: "FR", 6: "SA", 7: "SU"}
+
+
+class Taxonomy(models.Model):
+    """A vocabulary of terms (reference data, seeded by migration): service types, Every Child Matters outcomes."""
+
+    class Code(models.TextChoices):
+        SERVICE_TYPES = "service_types", "Types of service"
+        OUTCOMES = "ecm_outcomes", "Every Child Matters outcomes"
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(max_length=40, unique=True, choices=Code.choices)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    uri = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "taxonomies"
+
+    def __str__(self):
+        return self.name
+
+
+class TaxonomyTerm(models.Model):
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taxonomy__code", "position"]
+        constraints = [models.UniqueConstraint(fields=["taxonomy", "code"], name="one_term_code_per_taxonomy")]
+
+    def __str__(self):
+        return self.name
+
+
+def service_types():
+    return TaxonomyTerm.objects.filter(taxonomy__code=Taxonomy.Code.SERVICE_TYPES)
+
+
+def outcomes():
+    return TaxonomyTerm.objects.filter(taxonomy__code=Taxonomy.Code.OUTCOMES)
+
+
+class ConfirmedMixin(models.Model):
+    """An entry someone has confirmed as accurate, and when; older than STALE_AFTER is flagged."""
+
+    confirmed_at = models.DateTimeField("last confirmed as accurate", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_stale(self) -> bool:
+        return self.confirmed_at is None or self.confirmed_at < timezone.now() - STALE_AFTER
+
+
+class AgencyProfile(ConfirmedMixin):
+    """An agency's information sheet (DOMAIN.md): what the directory and Open Referral UK say about it.
+
+    Name, address, telephone, email and website live on `agencies.Agency` and are edited with the sheet.
+    """
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="directory_profile")
+    uuid = models.UUIDField("Open Referral identifier", unique=True, default=uuid.uuid4, editable=False)
+    is_listed = models.BooleanField(
+        "list this agency in directories and Open Referral UK",
+        default=True,
+        help_text="Co-ordinators can add a listed agency and its services to their setting's directory.",
+    )
+    profile = models.TextField("profile", max_length=3000, blank=True, help_text="What the agency is and does.")
+    contact_person = models.CharField("contact person", max_length=150, blank=True)
+    fax = models.CharField("fax", max_length=30, blank=True, validators=[UK_PHONE])
+    opening_exceptions = models.CharField(
+        "exceptions to the opening times",
+        max_length=300,
+        blank=True,
+        help_text="For example, term time only, or closed on bank holidays.",
+    )
+    services_offered = models.ManyToManyField(
+        TaxonomyTerm, blank=True, related_name="+", limit_choices_to={"taxonomy__code": Taxonomy.Code.SERVICE_TYPES}
+    )
+    services_offered_other = models.CharField("other services offered", max_length=300, blank=True)
+    how_to_refer = models.TextField("how to refer", max_length=3000, blank=True)
+    referral_information = models.TextField("what to include in a referral", max_length=3000, blank=True)
+    expected_response_days = models.PositiveSmallIntegerField(
+        "expected response time, in working days",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+    )
+    urgent_response_days = models.PositiveSmallIntegerField(
+        "expected response time for urgent referrals, in working days",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+    )
+    other_information = models.TextField("other information", max_length=3000, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[services_offered])
+
+    class Meta:
+        ordering = ["agency__name"]
+
+    def __str__(self):
+        return f"Information sheet of {self.agency}"
+
+    def clean(self):
+        if (
+            self.expected_response_days is not None
+            and self.urgent_response_days is not None
+            and self.urgent_response_days > self.expected_response_days
+        ):
+            raise ValidationError(
+                {"urgent_response_days": "The urgent response time must not be longer than the usual one"}
+            )
+
+
+class Service(ConfirmedMixin):
+    class Status(models.TextChoices):
+        # Open Referral UK's values.
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        DEFUNCT = "defunct", "Closed for good"
+        TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
+
+    uuid = models.UUIDField("Open Referral identifier", unique=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="directory_services")
+    name = models.CharField(max_length=200)
+    description = models.TextField(max_length=3000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    types = models.ManyToManyField(
+        TaxonomyTerm,
+        blank=True,
+        related_name="services_of_type",
+        limit_choices_to={"taxonomy__code": Taxonomy.Code.SERVICE_TYPES},
+        verbose_name="types of service",
+    )
+    outcomes = models.ManyToManyField(
+        TaxonomyTerm,
+        blank=True,
+        related_name="services_for_outcome",
+        limit_choices_to={"taxonomy__code": Taxonomy.Code.OUTCOMES},
+        verbose_name="Every Child Matters outcomes",
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        "youngest age, in years", null=True, blank=True, validators=[MaxValueValidator(25)]
+    )
+    maximum_age = models.PositiveSmallIntegerField(
+        "oldest age, in years", null=True, blank=True, validators=[MaxValueValidator(25)]
+    )
+    eligibility = models.TextField("who can use it", max_length=2000, blank=True)
+    cost = models.CharField("cost", max_length=200, blank=True, help_text="For example, free.")
+    languages = models.CharField(
+        "languages", max_length=300, blank=True, help_text="Separate languages with commas, like English, Polish."
+    )
+    accessibility = models.TextField("accessibility", max_length=2000, blank=True)
+    location = models.CharField(
+        "where it runs", max_length=300, blank=True, help_text="For example, Riverside Primary School, room 4."
+    )
+    postcode = models.CharField(max_length=10, blank=True, validators=[UK_POSTCODE])
+    schedule_notes = models.CharField(
+        "exceptions to when it runs", max_length=300, blank=True, help_text="For example, term time only."
+    )
+    how_to_access = models.TextField("how to access it", max_length=2000, blank=True)
+    url = models.URLField("web page", blank=True)
+    contact_name = models.CharField("contact name", max_length=150, blank=True)
+    contact_phone = models.CharField("contact telephone", max_length=30, blank=True, validators=[UK_PHONE])
+    contact_email = models.EmailField("contact email", blank=True)
+
+    history = HistoricalRecords(m2m_fields=[types, outcomes])
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=F("maximum_age")),
+                name="service_age_range_the_right_way_up",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "agency"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.postcode:
+            self.postcode = normalise_postcode(self.postcode)
+        if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
+            raise ValidationError({"maximum_age": "The oldest age must be the same as or more than the youngest age"})
+
+    @property
+    def language_list(self) -> list[str]:
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
+
+
+class OpeningTime(models.Model):
+    """One session on a day of the week, of an agency (its opening and contact times) or of a service."""
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    profile = models.ForeignKey(
+        AgencyProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times"
+    )
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times")
+    day = models.PositiveSmallIntegerField(choices=Day.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["day", "opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="opening_time_ends_after_it_starts"),
+            models.CheckConstraint(
+                condition=Q(profile__isnull=True, service__isnull=False)
+                | Q(profile__isnull=False, service__isnull=True),
+                name="opening_time_of_an_agency_or_a_service",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_day_display()} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+
+
+class PractitionerProfile(ConfirmedMixin):
+    """A practitioner's directory entry. Name, job title, telephone, role and availability live on the user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_profile")
+    is_listed = models.BooleanField(
+        "list me in directories",
+        default=False,
+        help_text="Co-ordinators of settings can then add you to their directory for staff and families.",
+    )
+    contact_email = models.EmailField(
+        "email for the directory", blank=True, help_text="Leave empty to show no email address."
+    )
+    location_on_site = models.CharField(
+        "where on site you can be found", max_length=300, blank=True, help_text="For example, the family room."
+    )
+    available_days = models.JSONField("days you are available", default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Directory profile of {self.user}"
+
+
+class Directory(models.Model):
+    """A setting's directory. The draft is the live entries; publishing freezes them as a DirectoryVersion."""
+
+    setting = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="directory")
+    slug = models.SlugField(max_length=220, unique=True)
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "directories"
+
+    def __str__(self):
+        return self.title
+
+
+class DirectorySection(models.Model):
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=150)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.heading
+
+
+class DirectoryEntry(models.Model):
+    """An agency, a service or a practitioner chosen for a directory, with the setting's own note."""
+
+    class Kind(models.TextChoices):
+        AGENCY = "agency", "Agency"
+        SERVICE = "service", "Service"
+        PRACTITIONER = "practitioner", "Practitioner"
+
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="entries")
+    section = models.ForeignKey(
+        DirectorySection, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(
+        "note for the setting",
+        max_length=500,
+        blank=True,
+        help_text="For example, in school every Tuesday morning, room 4.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["section__position", "section_id", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="agency", agency__isnull=False, service__isnull=True, practitioner__isnull=True)
+                | Q(kind="service", agency__isnull=True, service__isnull=False, practitioner__isnull=True)
+                | Q(kind="practitioner", agency__isnull=True, service__isnull=True, practitioner__isnull=False),
+                name="directory_entry_has_one_target_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.agency or self.service or self.practitioner
+        return f"{self.get_kind_display()}: {target}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.agency_id or self.service_id or self.practitioner_id}"
+
+
+class DirectoryVersion(models.Model):
+    """A published directory, frozen: its content is the snapshot the public page shows. Never changed."""
+
+    directory = models.ForeignKey(Directory, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    content = models.JSONField()
+    change_summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["directory", "-number"]
+        get_latest_by = "number"
+        constraints = [models.UniqueConstraint(fields=["directory", "number"], name="one_version_number_per_directory")]
+
+    def __str__(self):
+        return f"{self.directory} version {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("A published version cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A published version cannot be deleted")

@@ -1,0 +1,204 @@
+"""Document jobs: asking for a PDF (reusing one already made), rendering it exactly once, and the sweeper.
+
+A job moves queued → rendering → ready (or failed). The render runs under a row lock on the job, so a
+re-delivered task (acks late, a worker killed mid-render) never renders alongside a live one, and the
+file is written under the job's own name, so a render that is repeated leaves one file, not two.
+"""
+
+import hashlib
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from agencies.models import User
+
+from . import documents
+from .models import Action, Assessment, DocumentJob, ProgressNote, Review, SectionEntry
+
+logger = logging.getLogger(__name__)
+
+LIVE = (DocumentJob.Status.QUEUED, DocumentJob.Status.RENDERING, DocumentJob.Status.READY)
+
+
+def _as(job: DocumentJob, actor: User | None) -> DocumentJob:
+    # There is no request in a worker: history records the person who asked for the document.
+    job._history_user = actor
+    return job
+
+
+def caf_content_stamp(assessment: Assessment) -> str:
+    """A fingerprint of the newest change to anything the CAF PDF shows."""
+    from children.models import Child, Consent, FamilyMember, Involvement, LeadProfessional
+
+    child_id = assessment.child_id
+    sources = [
+        Assessment.history.filter(id=assessment.pk),
+        SectionEntry.history.filter(assessment_id=assessment.pk),
+        Action.history.filter(assessment_id=assessment.pk),
+        ProgressNote.history.filter(action_id__in=Action.objects.filter(assessment=assessment).values("pk")),
+        Review.history.filter(assessment_id=assessment.pk),
+        Child.history.filter(id=child_id),
+        FamilyMember.history.filter(child_id=child_id),
+        Involvement.history.filter(child_id=child_id),
+        LeadProfessional.history.filter(child_id=child_id),
+        Consent.history.filter(child_id=child_id),
+    ]
+    latest = [str(q.aggregate(at=Max("history_date"))["at"]) for q in sources]
+    return hashlib.sha256("|".join([assessment.status, *latest]).encode()).hexdigest()
+
+
+def _ready_file_missing(job: DocumentJob) -> bool:
+    return job.status == DocumentJob.Status.READY and not documents.file_path(job.file).is_file()
+
+
+def _request(*, actor: User | None, lookup: dict, content_stamp: str = "") -> DocumentJob:
+    kind = lookup["kind"]
+    template_version = documents.TEMPLATE_VERSIONS[kind]
+    live = DocumentJob.objects.filter(**lookup, template_version=template_version, status__in=LIVE)
+    if kind == DocumentJob.Kind.CAF:
+        live = live.filter(content_stamp=content_stamp)
+    with transaction.atomic():
+        existing = live.select_for_update().first()
+        if existing is not None and _ready_file_missing(existing):
+            _finish_failed(existing, "The file of this PDF was missing, so it is being made again.")
+            existing = None
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                job = _as(
+                    DocumentJob(
+                        **lookup, template_version=template_version, content_stamp=content_stamp, requested_by=actor
+                    ),
+                    actor,
+                )
+                job.save()
+        except IntegrityError:
+            # Someone asked for the same document at the same moment: theirs is the one.
+            return live.get()
+        transaction.on_commit(lambda: document_enqueue(job.pk))
+        return job
+
+
+def document_request_caf(*, actor: User, assessment: Assessment) -> DocumentJob:
+    """A job for this CAF version's PDF: the ready or pending one if nothing has changed, else a new one queued
+    after commit. The caller has checked the actor may read the CAF."""
+    return _request(
+        actor=actor,
+        lookup={"kind": DocumentJob.Kind.CAF, "assessment": assessment},
+        content_stamp=caf_content_stamp(assessment),
+    )
+
+
+def document_request_directory(*, version, actor: User | None = None) -> DocumentJob:
+    """A job for a published directory version's PDF; a published version never changes, so one file serves all."""
+    return _request(actor=actor, lookup={"kind": DocumentJob.Kind.DIRECTORY, "directory_version_id": version.pk})
+
+
+def document_enqueue(job_id: int) -> bool:
+    """Queue the render on the `pdf` queue. Never raises: with the broker down the job stays queued and the
+    sweeper queues it again later."""
+    from .tasks import render_document
+
+    try:
+        # retry=False: fail at once when the broker is down, rather than hold the practitioner's request.
+        render_document.apply_async((job_id,), retry=False)
+    except Exception:
+        logger.warning("Could not queue document job %s; the sweeper will queue it again", job_id, exc_info=True)
+        return False
+    job = DocumentJob.objects.filter(pk=job_id).select_related("requested_by").first()
+    if job is not None and not job.is_finished:
+        job.queued_at = timezone.now()
+        _as(job, job.requested_by).save(update_fields=["queued_at"])
+    return True
+
+
+def _test_delay() -> None:
+    # Test-only: lets the worker tests kill a worker in the middle of a render. Zero unless
+    # DOCUMENT_RENDER_TEST_DELAY_SECONDS is set in the worker's environment.
+    delay = getattr(settings, "DOCUMENT_RENDER_TEST_DELAY", 0)
+    if delay:
+        time.sleep(delay)
+
+
+def document_render(job_id: int) -> str:
+    """Render a job's PDF at most once to completion: a job already ready or failed is left alone, and a job
+    being rendered by a live worker (its row is locked) is skipped."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return "busy"
+        if job.is_finished:
+            return job.status
+        job.status = DocumentJob.Status.RENDERING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        _as(job, job.requested_by).save()
+    # The lock is held for the whole render: a worker that dies drops its connection and so the lock.
+    with transaction.atomic():
+        job = (
+            DocumentJob.objects.select_for_update(skip_locked=True)
+            .filter(pk=job_id, status=DocumentJob.Status.RENDERING)
+            .first()
+        )
+        if job is None:
+            return "busy"
+        _test_delay()
+        rendered = documents.render_job(job)
+        name = f"{job.kind}/{job.pk}.pdf"
+        documents.file_write(name, rendered.content)
+        job.status = DocumentJob.Status.READY
+        job.file = name
+        job.size = rendered.size
+        job.page_count = rendered.page_count
+        job.checksum = rendered.checksum
+        job.error = ""
+        job.finished_at = timezone.now()
+        _as(job, job.requested_by).save()
+    logger.info("Document job %s ready: %s pages, %s bytes", job_id, rendered.page_count, rendered.size)
+    return job.status
+
+
+def _finish_failed(job: DocumentJob, message: str) -> None:
+    job.status = DocumentJob.Status.FAILED
+    job.error = message[:4000]
+    job.finished_at = timezone.now()
+    _as(job, job.requested_by).save()
+
+
+def document_fail(job_id: int, message: str) -> None:
+    """Mark a job failed with a message a practitioner can read and an administrator can act on."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is not None and not job.is_finished:
+            _finish_failed(job, message)
+
+
+def document_jobs_sweep() -> int:
+    """Queue again every job the broker may never have received or may have lost; returns how many."""
+    now = timezone.now()
+    stale_after = timedelta(seconds=settings.DOCUMENT_STALE_AFTER_SECONDS)
+    hard_limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    visibility = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
+    queued = DocumentJob.objects.filter(status=DocumentJob.Status.QUEUED)
+    stale = (
+        # Never reached the broker (it was down when the practitioner asked).
+        list(queued.filter(queued_at__isnull=True, created_at__lt=now - stale_after).values_list("pk", flat=True))
+        # Reached it, but long enough ago that a broker restart without persistence may have lost it.
+        + list(queued.filter(queued_at__lt=now - visibility).values_list("pk", flat=True))
+        # A worker died mid-render and its message is gone; a live render holds the row lock and is skipped.
+        + list(
+            DocumentJob.objects.filter(
+                status=DocumentJob.Status.RENDERING, started_at__lt=now - hard_limit - stale_after
+            ).values_list("pk", flat=True)
+        )
+    )
+    sent = sum(document_enqueue(pk) for pk in stale)
+    if stale:
+        logger.info("Document sweeper queued %s of %s stale jobs again", sent, len(stale))
+    return sent

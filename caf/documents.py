@@ -1,0 +1,266 @@
+"""Rendering documents to PDF: a CAF version, or a published directory version.
+
+WeasyPrint lays out a Django template (autoescaped, with its own print stylesheet) as a tagged
+PDF/UA-1 file. The URL fetcher it uses serves only the project's own static files: nothing typed into
+a CAF can make the renderer read a local file or reach a server.
+"""
+
+import hashlib
+import io
+import logging
+import os
+import posixpath
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# Bump when a template changes what a document shows: old files are then never reused.
+TEMPLATE_VERSIONS = {"caf": "caf-1", "directory": "directory-1"}
+
+# The base URL of every document. `.invalid` can never resolve (RFC 2606), and the fetcher below only
+# answers for this origin's /static/ path, from the project's static files.
+DOCUMENT_ORIGIN = "https://documents.invalid"
+STATIC_PREFIX = "/static/"
+STATIC_SUFFIXES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".woff2": "font/woff2",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+class RefusedURL(ValueError):
+    """A document asked for something other than the project's own static files."""
+
+
+def _static_file(url: str) -> Path:
+    """The local file behind an allowed URL, or RefusedURL."""
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc}" != DOCUMENT_ORIGIN or parts.query or not parts.path.startswith(STATIC_PREFIX):
+        raise RefusedURL(f"Refused to fetch {url[:200]!r}: documents may only use the project's static files")
+    relative = unquote(parts.path[len(STATIC_PREFIX) :])
+    normalised = posixpath.normpath(relative)
+    if normalised.startswith(("../", "/")) or normalised in ("..", ".") or "\\" in relative or "\x00" in relative:
+        raise RefusedURL(f"Refused to fetch {url[:200]!r}: not a static file")
+    suffix = posixpath.splitext(normalised)[1].lower()
+    if suffix not in STATIC_SUFFIXES:
+        raise RefusedURL(f"Refused to fetch {url[:200]!r}: not a stylesheet, font or image")
+    found = finders.find(normalised)
+    if not found and settings.STATIC_ROOT:
+        candidate = Path(settings.STATIC_ROOT) / normalised
+        found = str(candidate) if candidate.is_file() else None
+    if not found:
+        raise RefusedURL(f"Refused to fetch {url[:200]!r}: no such static file")
+    return Path(found)
+
+
+def safe_url_fetcher_class():
+    """The fetcher class, built on first use so importing this module does not load WeasyPrint."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyURLFetcher(URLFetcher):
+        """Serves the project's static files; refuses every other scheme, host and path (no file:, no network)."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols=("https",), allow_redirects=False, fail_on_errors=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            try:
+                path = _static_file(url)
+            except RefusedURL:
+                self.refused.append(url)
+                logger.warning("Document rendering refused a URL: %.200s", url)
+                raise
+            return URLFetcherResponse(
+                url, path.read_bytes(), {"Content-Type": STATIC_SUFFIXES[path.suffix.lower()]}, 200
+            )
+
+        def open(self, url, data=None, timeout=None):  # never let urllib's handlers be reached
+            raise RefusedURL("Documents do not open URLs directly")
+
+    return StaticOnlyURLFetcher
+
+
+@dataclass
+class RenderedDocument:
+    content: bytes
+    page_count: int
+    checksum: str
+    refused_urls: list[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+_FONT_CONFIG = None
+
+
+def _font_config():
+    # One per process (a prefork worker renders one document at a time): fontconfig is set up once.
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+def html_to_pdf(html: str) -> RenderedDocument:
+    """Lay out HTML as a tagged, accessible A4 PDF (PDF/UA-1), fetching only the project's static files."""
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    fetcher = safe_url_fetcher_class()()
+    content = HTML(string=html, base_url=DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).write_pdf(
+        font_config=_font_config(), pdf_variant="pdf/ua-1", pdf_tags=True
+    )
+    page_count = len(PdfReader(io.BytesIO(content)).pages)
+    return RenderedDocument(content, page_count, hashlib.sha256(content).hexdigest(), fetcher.refused)
+
+
+# --- What each document shows -----------------------------------------------------------------------
+
+
+def caf_context(assessment) -> dict:
+    """Everything the CAF PDF shows, read fresh: the national order, all 19 elements, plan and latest review."""
+    from children.models import FamilyMember, Involvement, LeadProfessional
+
+    from . import selectors
+    from .sections import SECTIONS, element_key
+
+    child = assessment.child
+    entries = {e.key: e.data for e in assessment.entries.all()}
+    sections = []
+    for section in SECTIONS:
+        data = entries.get(section.key, {})
+        sections.append(
+            {
+                "spec": section,
+                "rows": [(f.label, (data.get(f.name) or "").strip()) for f in section.fields],
+            }
+        )
+    domains = []
+    for label, items in selectors.elements_by_domain(assessment):
+        rows = []
+        for element, _entry in items:
+            data = entries.get(element_key(element.code), {})
+            rows.append(
+                {
+                    "element": element,
+                    "strengths": (data.get("strengths") or "").strip(),
+                    "needs": (data.get("needs") or "").strip(),
+                }
+            )
+        domains.append({"label": label, "elements": rows})
+    lead = (
+        LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
+        .select_related("practitioner", "agency")
+        .first()
+    )
+    return {
+        "assessment": assessment,
+        "child": child,
+        "sections": {s["spec"].key.replace("-", "_"): s for s in sections},
+        "domains": domains,
+        "family": FamilyMember.objects.filter(child=child).order_by("kind", "name"),
+        "involvements": Involvement.objects.current().filter(child=child).select_related("agency", "practitioner"),
+        "lead": lead,
+        "consent": assessment.consent or child.current_consent,
+        "actions": selectors.plan_actions(assessment),
+        "review": assessment.reviews.prefetch_related("practitioners_present").first(),
+    }
+
+
+def directory_context(version) -> dict:
+    """The published directory grouped by type of service, each entry once, under its first type."""
+    content = version.content
+    groups: dict[str, list[dict]] = {}
+    for section in content.get("sections", []):
+        for entry in section.get("entries", []):
+            if entry.get("type_names"):
+                heading = entry["type_names"][0]
+            elif entry.get("kind") == "practitioner":
+                heading = "People you can talk to"
+            else:
+                heading = "Other services"
+            groups.setdefault(heading, []).append(entry)
+    ordered = sorted(
+        groups.items(), key=lambda item: (item[0] in ("People you can talk to", "Other services"), item[0])
+    )
+    return {
+        "version": version,
+        "content": content,
+        "groups": [
+            {"heading": heading, "anchor": f"group-{i}", "entries": sorted(items, key=lambda e: e["name"].lower())}
+            for i, (heading, items) in enumerate(ordered, start=1)
+        ],
+        "total": sum(len(items) for items in groups.values()),
+    }
+
+
+def directory_version_model():
+    return apps.get_model("directory", "DirectoryVersion")
+
+
+def render_job(job) -> RenderedDocument:
+    """Render the document a job asks for, as of now."""
+    context = {
+        "generated_at": timezone.localtime(),
+        "generated_by": job.requested_by.full_name if job.requested_by else "",
+        "service_name": settings.SERVICE_NAME,
+        "template_version": job.template_version,
+    }
+    if job.kind == "caf":
+        from .models import Assessment
+
+        assessment = Assessment.objects.select_related("child", "assessor", "assessor_agency").get(pk=job.assessment_id)
+        html = render_to_string("caf/pdf/caf.html", {**context, **caf_context(assessment)})
+    else:
+        version = (
+            directory_version_model().objects.select_related("directory__setting").get(pk=job.directory_version_id)
+        )
+        html = render_to_string("caf/pdf/directory.html", {**context, **directory_context(version)})
+    return html_to_pdf(html)
+
+
+# --- Files --------------------------------------------------------------------------------------------
+
+
+def private_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def file_path(name: str) -> Path:
+    root = private_root().resolve()
+    path = (root / name).resolve()
+    if root not in path.parents:
+        raise ValueError("A document file must live under the private files root")
+    return path
+
+
+def file_write(name: str, content: bytes) -> None:
+    """Write atomically: a worker killed half-way leaves a temporary file, never a truncated document."""
+    path = file_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rendering-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

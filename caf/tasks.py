@@ -1,0 +1,59 @@
+"""Thin Celery wrappers. Tasks take ids, re-read the database and are safe to run twice."""
+
+import logging
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from . import document_services
+
+logger = logging.getLogger(__name__)
+
+# Worth trying again: the database or a connection blinked. Anything else will fail the same way again.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    bind=True,
+    name="caf.render_document",  # matches CELERY_TASK_ROUTES "*.render_*": the `pdf` queue
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+)
+def render_document(self, job_id: int) -> str:
+    """Render one document job's PDF (document_services.document_render sets the acting user for history)."""
+    try:
+        return document_services.document_render(job_id)
+    except TRANSIENT_ERRORS as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            document_services.document_fail(
+                job_id,
+                "The PDF could not be made because a service it needs was unavailable. Try again in a few minutes. "
+                f"(Document job {job_id}, after {self.request.retries + 1} attempts: {type(error).__name__}: {error})",
+            )
+            return "failed"
+        countdown = min(300, 5 * 2**self.request.retries) + random.uniform(0, 3)
+        logger.warning("Document job %s hit a transient error, retrying in %.0fs: %s", job_id, countdown, error)
+        raise self.retry(exc=error, countdown=countdown) from error
+    except SoftTimeLimitExceeded:
+        document_services.document_fail(
+            job_id,
+            f"The PDF took too long to make and was stopped. Ask your administrator to look at document job {job_id}.",
+        )
+        return "failed"
+    except Exception as error:
+        logger.exception("Document job %s failed", job_id)
+        document_services.document_fail(
+            job_id,
+            "The PDF could not be made. Ask your administrator to look at document job "
+            f"{job_id} ({type(error).__name__}: {str(error)[:500]}).",
+        )
+        return "failed"
+
+
+@shared_task(name="caf.sweep_document_jobs")
+def sweep_document_jobs() -> int:
+    """Queue again document jobs the broker never received (it was down) or lost."""
+    return document_services.document_jobs_sweep()

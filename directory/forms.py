@@ -1,0 +1,418 @@
+from django import forms
+from django.db import models
+
+from agencies.govuk_forms import GovukForm, GovukModelForm
+from agencies.models import Agency, User
+
+from .models import AgencyProfile, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
+from .selectors import terms
+from .services import Session
+
+
+def NUMERIC():
+    return forms.TextInput(attrs={"inputmode": "numeric"})
+
+
+TIME_HINT = "Use the 24-hour clock, like 09:00 or 17:30. Leave both empty if closed."
+
+
+def _model_field(model, name, **overrides):
+    model_field = model._meta.get_field(name)
+    if name in ("website", "url"):
+        overrides.setdefault("assume_scheme", "https")
+    if isinstance(model_field, models.PositiveSmallIntegerField):
+        # GOV.UK asks for text inputs with a numeric keyboard, not type=number (which mangles input).
+        overrides.setdefault("widget", NUMERIC())
+    return model_field.formfield(**overrides)
+
+
+class TermChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class SessionsMixin:
+    """One opening and one closing time per day of the week, checked the right way round."""
+
+    time_error = "Enter a time, like 09:00 or 17:30"
+
+    def add_session_fields(self, sessions=()):
+        by_day = {}
+        for row in sessions:
+            by_day.setdefault(row.day, row)
+        for day in Day:
+            row = by_day.get(day.value)
+            for part, label in (("opens", "opens at"), ("closes", "closes at")):
+                name = f"{day.name.lower()}_{part}"
+                self.fields[name] = forms.TimeField(
+                    label=f"{day.label} {label}",
+                    required=False,
+                    input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+                    error_messages={"invalid": f"Enter the time {day.label} {label}, like 09:00 or 17:30"},
+                    initial=(getattr(row, f"{part}_at").strftime("%H:%M") if row else None),
+                    help_text=TIME_HINT if part == "opens" and day == Day.MONDAY else "",
+                )
+                self.input_widths[name] = "govuk-input--width-5"
+
+    def clean_sessions(self, cleaned) -> list[Session]:
+        sessions = []
+        for day in Day:
+            prefix = day.name.lower()
+            opens, closes = cleaned.get(f"{prefix}_opens"), cleaned.get(f"{prefix}_closes")
+            if f"{prefix}_opens" in self.errors or f"{prefix}_closes" in self.errors:
+                continue
+            if opens and not closes:
+                self.add_error(f"{prefix}_closes", f"Enter the time {day.label} closes at")
+            elif closes and not opens:
+                self.add_error(f"{prefix}_opens", f"Enter the time {day.label} opens at")
+            elif opens and closes:
+                if closes <= opens:
+                    self.add_error(
+                        f"{prefix}_closes", f"The closing time on {day.label} must be after the opening time"
+                    )
+                else:
+                    sessions.append(Session(day.value, opens, closes))
+        return sessions
+
+
+AGENCY_FIELDS = ["address", "postcode", "phone", "email", "website"]
+SHEET_FIELDS = [
+    "is_listed",
+    "profile",
+    "contact_person",
+    "fax",
+    "services_offered_other",
+    "how_to_refer",
+    "referral_information",
+    "expected_response_days",
+    "urgent_response_days",
+    "other_information",
+]
+
+
+class AgencySheetForm(GovukForm):
+    """The agency information sheet: the agency's own details and what the directory says about it."""
+
+    input_widths = {
+        "postcode": "govuk-input--width-10",
+        "phone": "govuk-input--width-20",
+        "fax": "govuk-input--width-20",
+        "expected_response_days": "govuk-input--width-3",
+        "urgent_response_days": "govuk-input--width-3",
+    }
+
+    def __init__(self, *args, agency: Agency, profile: AgencyProfile, **kwargs):
+        initial = {name: getattr(agency, name) for name in AGENCY_FIELDS}
+        initial |= {name: getattr(profile, name) for name in SHEET_FIELDS}
+        initial["services_offered"] = list(profile.services_offered.all()) if profile.pk else []
+        super().__init__(*args, initial=initial, **kwargs)
+        self.input_widths = dict(self.input_widths)
+        order = (
+            ["is_listed", "profile"] + AGENCY_FIELDS + [n for n in SHEET_FIELDS if n not in ("is_listed", "profile")]
+        )
+        for name in order:
+            model = Agency if name in AGENCY_FIELDS else AgencyProfile
+            self.fields[name] = _model_field(model, name)
+        self.fields["services_offered"] = TermChoiceField(
+            queryset=terms(Taxonomy.Code.SERVICE_TYPES), required=False, label="Services offered"
+        )
+        # Services offered sit before "other services offered", as on the paper sheet.
+        self.order_fields(
+            [
+                "is_listed",
+                "profile",
+                *AGENCY_FIELDS,
+                "contact_person",
+                "fax",
+                "services_offered",
+                "services_offered_other",
+            ]
+        )
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org"
+        )
+        self.fields["website"].error_messages["invalid"] = (
+            "Enter a web address in the correct format, like https://www.example.org"
+        )
+        self.fields["expected_response_days"].error_messages["invalid"] = (
+            "Enter the expected response time as a number of working days"
+        )
+        self.fields["urgent_response_days"].error_messages["invalid"] = (
+            "Enter the urgent response time as a number of working days"
+        )
+        self.style_fields()
+
+    def clean_postcode(self):
+        from agencies.models import normalise_postcode
+
+        value = self.cleaned_data["postcode"].strip().upper()
+        value = normalise_postcode(value) if value else ""
+        if value:
+            Agency._meta.get_field("postcode").run_validators(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        usual, urgent = cleaned.get("expected_response_days"), cleaned.get("urgent_response_days")
+        if usual is not None and urgent is not None and urgent > usual:
+            self.add_error("urgent_response_days", "The urgent response time must not be longer than the usual one")
+        return cleaned
+
+    def agency_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in AGENCY_FIELDS}
+
+    def sheet_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SHEET_FIELDS}
+
+
+class OpeningTimesForm(SessionsMixin, GovukForm):
+    def __init__(self, *args, profile: AgencyProfile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_widths = {}
+        self.add_session_fields(profile.opening_times.all() if profile.pk else [])
+        self.fields["exceptions"] = forms.CharField(
+            label="Exceptions to these times",
+            required=False,
+            max_length=300,
+            initial=profile.opening_exceptions,
+            help_text="For example, term time only, or closed on bank holidays.",
+        )
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["sessions"] = self.clean_sessions(cleaned)
+        return cleaned
+
+
+SERVICE_FIELDS = [
+    "name",
+    "description",
+    "status",
+    "types",
+    "outcomes",
+    "minimum_age",
+    "maximum_age",
+    "eligibility",
+    "cost",
+    "languages",
+    "accessibility",
+    "location",
+    "postcode",
+    "schedule_notes",
+    "how_to_access",
+    "url",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+]
+
+
+class ServiceForm(SessionsMixin, GovukModelForm):
+    url = forms.URLField(
+        label="Web page",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a web address in the correct format, like https://www.example.org"},
+    )
+
+    class Meta:
+        model = Service
+        fields = SERVICE_FIELDS
+        labels = {"name": "Name of the service", "description": "What the service does"}
+        widgets = {"minimum_age": NUMERIC(), "maximum_age": NUMERIC()}
+        error_messages = {
+            "name": {"required": "Enter the name of the service"},
+            "url": {"invalid": "Enter a web address in the correct format, like https://www.example.org"},
+            "contact_email": {"invalid": "Enter an email address in the correct format, like name@example.org"},
+            "minimum_age": {"invalid": "Enter the youngest age as a whole number of years"},
+            "maximum_age": {"invalid": "Enter the oldest age as a whole number of years"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_widths = {
+            "minimum_age": "govuk-input--width-3",
+            "maximum_age": "govuk-input--width-3",
+            "postcode": "govuk-input--width-10",
+            "contact_phone": "govuk-input--width-20",
+        }
+        self.fields["types"] = TermChoiceField(
+            queryset=terms(Taxonomy.Code.SERVICE_TYPES), required=False, label="Types of service"
+        )
+        self.fields["outcomes"] = TermChoiceField(
+            queryset=terms(Taxonomy.Code.OUTCOMES), required=False, label="Every Child Matters outcomes it serves"
+        )
+        self.fields["status"].widget = forms.RadioSelect(choices=Service.Status.choices)
+        self.add_session_fields(self.instance.opening_times.all() if self.instance.pk else [])
+        # Fields were rebuilt above, so style them again and put the days after "where it runs".
+        for widget_owner in ("types", "outcomes", "status"):
+            self.fields[widget_owner].widget._govuk_styled = False
+        self.style_fields()
+        days = [f"{d.name.lower()}_{p}" for d in Day for p in ("opens", "closes")]
+        position = SERVICE_FIELDS.index("schedule_notes")
+        self.order_fields(SERVICE_FIELDS[:position] + days + SERVICE_FIELDS[position:])
+
+    def clean_postcode(self):
+        from agencies.models import normalise_postcode
+
+        value = self.cleaned_data["postcode"].strip().upper()
+        return normalise_postcode(value) if value else ""
+
+    def clean(self):
+        # The age range is checked by Service.clean, which puts its error on the oldest age.
+        cleaned = super().clean()
+        cleaned["sessions"] = self.clean_sessions(cleaned)
+        return cleaned
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SERVICE_FIELDS if name not in ("types", "outcomes")}
+
+
+USER_FIELDS = ["job_title", "phone", "role_outline", "availability"]
+
+
+class PractitionerProfileForm(GovukForm):
+    input_widths = {"phone": "govuk-input--width-20"}
+
+    def __init__(self, *args, user: User, profile: PractitionerProfile, **kwargs):
+        initial = {name: getattr(user, name) for name in USER_FIELDS}
+        initial |= {
+            "is_listed": profile.is_listed,
+            "contact_email": profile.contact_email,
+            "location_on_site": profile.location_on_site,
+            "available_days": [str(d) for d in profile.available_days or []],
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["is_listed"] = _model_field(PractitionerProfile, "is_listed")
+        for name in USER_FIELDS:
+            self.fields[name] = _model_field(User, name)
+        self.fields["contact_email"] = _model_field(PractitionerProfile, "contact_email")
+        self.fields["contact_email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org"
+        )
+        self.fields["location_on_site"] = _model_field(PractitionerProfile, "location_on_site")
+        self.fields["available_days"] = forms.TypedMultipleChoiceField(
+            label="Days you are available",
+            choices=[(str(d.value), d.label) for d in Day],
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.style_fields()
+
+    def user_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in USER_FIELDS}
+
+    def profile_fields(self) -> dict:
+        return {
+            "is_listed": self.cleaned_data["is_listed"],
+            "contact_email": self.cleaned_data["contact_email"],
+            "location_on_site": self.cleaned_data["location_on_site"],
+            "available_days": self.cleaned_data["available_days"],
+        }
+
+
+class DirectoryForm(GovukForm):
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title for the directory"}
+    )
+    introduction = forms.CharField(
+        label="Introduction",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown at the top of the published directory.",
+    )
+
+
+class SectionForm(GovukForm):
+    heading = forms.CharField(
+        label="Heading of the group",
+        max_length=150,
+        help_text="For example, Health, or In school every week.",
+        error_messages={"required": "Enter a heading for the group"},
+    )
+
+
+class _SectionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.heading
+
+
+class EntryAddForm(GovukForm):
+    """Choose an agency, a service or a practitioner (by kind) to add, its group and the setting's note."""
+
+    def __init__(self, *args, directory, kind: str, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = DirectoryEntry.Kind(kind).label.lower()
+        self.fields["target"] = forms.ModelChoiceField(
+            queryset=choices,
+            label=f"Choose the {label}",
+            empty_label=f"Choose a {label}",
+            error_messages={"required": f"Choose the {label} to add", "invalid_choice": f"Choose a listed {label}"},
+        )
+        self.fields["section"] = _SectionChoiceField(
+            queryset=directory.sections.all(), required=False, label="Group", empty_label="No group"
+        )
+        self.fields["note"] = _model_field(DirectoryEntry, "note")
+        self.style_fields()
+
+
+class EntryEditForm(GovukForm):
+    input_widths = {"position": "govuk-input--width-3"}
+
+    def __init__(self, *args, entry: DirectoryEntry, **kwargs):
+        super().__init__(
+            *args, initial={"section": entry.section, "position": entry.position, "note": entry.note}, **kwargs
+        )
+        self.fields["section"] = _SectionChoiceField(
+            queryset=entry.directory.sections.all(), required=False, label="Group", empty_label="No group"
+        )
+        self.fields["position"] = forms.IntegerField(
+            label="Position in its group",
+            widget=NUMERIC(),
+            min_value=0,
+            max_value=999,
+            help_text="Entries are shown in order of this number, lowest first.",
+            error_messages={"invalid": "Enter the position as a whole number", "required": "Enter the position"},
+        )
+        self.fields["note"] = _model_field(DirectoryEntry, "note")
+        self.style_fields()
+
+
+class PublicFilterForm(GovukForm):
+    """The public page's search and filters (sent with GET, so results can be linked and bookmarked)."""
+
+    input_widths = {"age": "govuk-input--width-3", "search": "govuk-input--width-20"}
+
+    search = forms.CharField(label="Search", required=False, max_length=100)
+    type = forms.ChoiceField(label="Type of service", required=False)
+    outcome = forms.ChoiceField(label="Every Child Matters outcome", required=False)
+    age = forms.IntegerField(
+        label="Age of the child or young person",
+        widget=NUMERIC(),
+        required=False,
+        min_value=0,
+        max_value=25,
+        error_messages={
+            "invalid": "Enter an age as a whole number of years, like 5",
+            "min_value": "Enter an age of 0 or more",
+            "max_value": "Enter an age of 25 or less",
+        },
+    )
+    day = forms.TypedChoiceField(
+        label="Day",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any day")] + [(str(d.value), d.label) for d in Day],
+    )
+
+    def __init__(self, *args, type_choices, outcome_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", "Any type")] + type_choices
+        self.fields["outcome"].choices = [("", "Any outcome")] + outcome_choices

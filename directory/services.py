@@ -1,0 +1,277 @@
+"""Every change to the directory. Each is atomic and records who made it for django-simple-history."""
+
+from dataclasses import dataclass
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from agencies import services as agency_services
+from agencies.models import Agency, User
+
+from . import selectors
+from .models import (
+    SETTING_KINDS,
+    AgencyProfile,
+    Directory,
+    DirectoryEntry,
+    DirectorySection,
+    DirectoryVersion,
+    OpeningTime,
+    PractitionerProfile,
+    Service,
+)
+
+
+def _as(instance, actor):
+    # Set explicitly so the same service records the right person from a request, a command or a task.
+    instance._history_user = actor
+    return instance
+
+
+@dataclass(frozen=True)
+class Session:
+    day: int
+    opens_at: time
+    closes_at: time
+
+
+def _profile_of(agency: Agency) -> AgencyProfile:
+    try:
+        return agency.directory_profile
+    except AgencyProfile.DoesNotExist:
+        return AgencyProfile(agency=agency)
+
+
+def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session]) -> None:
+    """Replace the owner's opening times, leaving unchanged sessions (and their identifiers) as they are."""
+    existing = list(OpeningTime.objects.filter(**{owner_field: owner}))
+    wanted = {(s.day, s.opens_at, s.closes_at) for s in sessions}
+    kept = set()
+    for row in existing:
+        signature = (row.day, row.opens_at, row.closes_at)
+        if signature in wanted and signature not in kept:
+            kept.add(signature)
+        else:
+            _as(row, actor).delete()
+    for day, opens_at, closes_at in sorted(wanted - kept):
+        row = OpeningTime(**{owner_field: owner}, day=day, opens_at=opens_at, closes_at=closes_at)
+        row.full_clean()
+        _as(row, actor).save()
+
+
+@transaction.atomic
+def agency_sheet_update(
+    *, actor: User | None, agency: Agency, agency_fields: dict, sheet_fields: dict, services_offered=()
+) -> AgencyProfile:
+    """Save an agency's information sheet (its own details and the directory's); saving confirms it as accurate."""
+    if agency_fields and any(getattr(agency, name) != value for name, value in agency_fields.items()):
+        agency_services.agency_update(actor=actor, agency=agency, **agency_fields)
+    profile = _profile_of(agency)
+    for name, value in sheet_fields.items():
+        setattr(profile, name, value)
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
+    profile.full_clean()
+    _as(profile, actor).save()
+    profile.services_offered.set(services_offered)
+    return profile
+
+
+@transaction.atomic
+def agency_opening_times_set(
+    *, actor: User | None, agency: Agency, sessions: list[Session], exceptions: str = ""
+) -> AgencyProfile:
+    """Replace an agency's opening and contact times; the sheet counts as confirmed."""
+    profile = _profile_of(agency)
+    profile.opening_exceptions = exceptions
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
+    profile.full_clean()
+    _as(profile, actor).save()
+    _set_sessions(actor, owner_field="profile", owner=profile, sessions=sessions)
+    return profile
+
+
+@transaction.atomic
+def agency_sheet_confirm(*, actor: User, agency: Agency) -> AgencyProfile:
+    """Record that the agency's sheet has been checked and is accurate today."""
+    profile = _profile_of(agency)
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
+    _as(profile, actor).save()
+    return profile
+
+
+@transaction.atomic
+def service_create(
+    *, actor: User | None, agency: Agency, types=(), outcomes=(), sessions: list[Session] = (), **fields
+) -> Service:
+    """Add a service an agency offers, confirmed as accurate now."""
+    service = Service(agency=agency, confirmed_at=timezone.now(), confirmed_by=actor, **fields)
+    service.full_clean()
+    _as(service, actor).save()
+    service.types.set(types)
+    service.outcomes.set(outcomes)
+    _set_sessions(actor, owner_field="service", owner=service, sessions=list(sessions))
+    return service
+
+
+@transaction.atomic
+def service_update(
+    *, actor: User | None, service: Service, types=None, outcomes=None, sessions: list[Session] | None = None, **fields
+) -> Service:
+    """Change a service; saving confirms it as accurate. Types, outcomes and sessions are replaced when given."""
+    for name, value in fields.items():
+        setattr(service, name, value)
+    service.confirmed_at = timezone.now()
+    service.confirmed_by = actor
+    service.full_clean()
+    _as(service, actor).save()
+    if types is not None:
+        service.types.set(types)
+    if outcomes is not None:
+        service.outcomes.set(outcomes)
+    if sessions is not None:
+        _set_sessions(actor, owner_field="service", owner=service, sessions=sessions)
+    return service
+
+
+@transaction.atomic
+def service_confirm(*, actor: User, service: Service) -> Service:
+    """Record that the service's entry has been checked and is accurate today."""
+    service.confirmed_at = timezone.now()
+    service.confirmed_by = actor
+    _as(service, actor).save()
+    return service
+
+
+@transaction.atomic
+def practitioner_profile_update(*, actor: User, user: User, user_fields: dict, **fields) -> PractitionerProfile:
+    """A practitioner changes their own directory profile and chooses whether it is listed."""
+    if any(getattr(user, name) != value for name, value in user_fields.items()):
+        agency_services.profile_update(actor=actor, user=user, **user_fields)
+    try:
+        profile = user.directory_profile
+    except PractitionerProfile.DoesNotExist:
+        profile = PractitionerProfile(user=user)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
+    profile.full_clean()
+    _as(profile, actor).save()
+    return profile
+
+
+@transaction.atomic
+def directory_create(*, actor: User | None, setting: Agency, title: str = "", introduction: str = "") -> Directory:
+    """Start a setting's directory (one per setting)."""
+    if setting.kind not in SETTING_KINDS:
+        raise ValidationError("Only a school, early years setting or children's centre can publish a directory")
+    if Directory.objects.filter(setting=setting).exists():
+        raise ValidationError(f"{setting.name} already has a directory")
+    slug = base = slugify(setting.name)[:200] or "directory"
+    suffix = 2
+    while Directory.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    directory = Directory(
+        setting=setting, slug=slug, title=title or f"{setting.name} directory", introduction=introduction
+    )
+    directory.full_clean()
+    _as(directory, actor).save()
+    return directory
+
+
+@transaction.atomic
+def directory_update(*, actor: User, directory: Directory, title: str, introduction: str) -> Directory:
+    """Change the directory's title and introduction (shown from the next publication)."""
+    directory.title = title
+    directory.introduction = introduction
+    directory.full_clean()
+    _as(directory, actor).save()
+    return directory
+
+
+@transaction.atomic
+def section_add(
+    *, actor: User | None, directory: Directory, heading: str, position: int | None = None
+) -> DirectorySection:
+    """Add a group of entries to a directory, last unless a position is given."""
+    if position is None:
+        position = (directory.sections.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    section = DirectorySection(directory=directory, heading=heading, position=position)
+    section.full_clean()
+    _as(section, actor).save()
+    return section
+
+
+@transaction.atomic
+def entry_add(
+    *, actor: User | None, directory: Directory, target, section: DirectorySection | None = None, note: str = ""
+) -> DirectoryEntry:
+    """Add a listed agency, an active service of a listed agency, or a listed practitioner to a directory."""
+    if isinstance(target, Agency):
+        kind, fields = DirectoryEntry.Kind.AGENCY, {"agency": target}
+        allowed = selectors.listed_agencies().filter(pk=target.pk).exists()
+    elif isinstance(target, Service):
+        kind, fields = DirectoryEntry.Kind.SERVICE, {"service": target}
+        allowed = selectors.listed_services().filter(pk=target.pk).exists()
+    else:
+        kind, fields = DirectoryEntry.Kind.PRACTITIONER, {"practitioner": target}
+        allowed = selectors.listed_practitioners().filter(pk=target.pk).exists()
+    if not allowed:
+        raise ValidationError(f"{target} is not listed in the directory")
+    if section is not None and section.directory_id != directory.pk:
+        raise ValidationError("Choose a group of this directory")
+    if directory.entries.filter(kind=kind, **fields).exists():
+        raise ValidationError(f"{target} is already in the directory")
+    last = directory.entries.filter(section=section).order_by("-position").values_list("position", flat=True).first()
+    entry = DirectoryEntry(
+        directory=directory, kind=kind, section=section, note=note, position=(last or 0) + 1, **fields
+    )
+    entry.full_clean()
+    _as(entry, actor).save()
+    return entry
+
+
+@transaction.atomic
+def entry_update(
+    *, actor: User, entry: DirectoryEntry, section: DirectorySection | None, position: int, note: str
+) -> DirectoryEntry:
+    """Move an entry (group and position) and change the setting's note on it."""
+    if section is not None and section.directory_id != entry.directory_id:
+        raise ValidationError("Choose a group of this directory")
+    entry.section, entry.position, entry.note = section, position, note
+    entry.full_clean()
+    _as(entry, actor).save()
+    return entry
+
+
+@transaction.atomic
+def entry_remove(*, actor: User, entry: DirectoryEntry) -> None:
+    """Take an entry out of the draft; published versions keep it."""
+    _as(entry, actor).delete()
+
+
+@transaction.atomic
+def directory_publish(*, actor: User | None, directory: Directory) -> DirectoryVersion:
+    """Freeze the draft as the next numbered, dated version; earlier versions are kept unchanged."""
+    # Lock the directory so two co-ordinators publishing at once cannot take the same number.
+    Directory.objects.select_for_update().get(pk=directory.pk)
+    content = selectors.directory_snapshot(directory)
+    if not any(section["entries"] for section in content["sections"]):
+        raise ValidationError("Add at least one entry before publishing the directory")
+    changes = selectors.directory_changes(directory, content)
+    latest = directory.versions.order_by("-number").first()
+    version = DirectoryVersion(
+        directory=directory,
+        number=(latest.number + 1) if latest else 1,
+        published_by=actor,
+        content=content,
+        change_summary="\n".join(change.summary for change in changes) if latest else "First publication",
+    )
+    version.save()
+    return version

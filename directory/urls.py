@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.directory_home, name="directory-home"),
+    path("your-profile/", views.practitioner_profile_edit, name="directory-practitioner-profile"),
+    path("agencies/<int:agency_id>/", views.agency_sheet, name="directory-agency"),
+    path("agencies/<int:agency_id>/edit/", views.agency_sheet_edit, name="directory-agency-edit"),
+    path("agencies/<int:agency_id>/times/", views.agency_opening_times_edit, name="directory-agency-times"),
+    path("agencies/<int:agency_id>/confirm/", views.agency_sheet_confirm, name="directory-agency-confirm"),
+    path("agencies/<int:agency_id>/services/add/", views.service_add, name="directory-service-add"),
+    path("services/<int:service_id>/edit/", views.service_edit, name="directory-service-edit"),
+    path("services/<int:service_id>/confirm/", views.service_confirm, name="directory-service-confirm"),
+    path("settings/<int:agency_id>/start/", views.directory_start, name="directory-start"),
+    path("directories/<int:directory_id>/", views.directory_draft, name="directory-draft"),
+    path("directories/<int:directory_id>/edit/", views.directory_edit, name="directory-edit"),
+    path("directories/<int:directory_id>/groups/add/", views.section_add, name="directory-section-add"),
+    path("directories/<int:directory_id>/add/<str:kind>/", views.entry_add, name="directory-entry-add"),
+    path("directories/<int:directory_id>/entries/<int:entry_id>/", views.entry_edit, name="directory-entry-edit"),
+    path(
+        "directories/<int:directory_id>/entries/<int:entry_id>/remove/",
+        views.entry_remove,
+        name="directory-entry-remove",
+    ),
+    path("directories/<int:directory_id>/publish/", views.directory_publish, name="directory-publish"),
+    path("published/<slug:slug>/", views.public_directory, name="directory-public"),
+    path("published/<slug:slug>/versions/<int:number>/", views.public_directory, name="directory-public-version"),
+]

@@ -1,0 +1,57 @@
+"""Directory personas on top of the shared ones: a listed agency with a service, the school's directory."""
+
+from datetime import time
+
+import pytest
+
+from directory import services
+from directory.models import TaxonomyTerm
+from directory.services import Session
+
+
+def term(code):
+    return TaxonomyTerm.objects.get(code=code)
+
+
+@pytest.fixture
+def listed_agency(other_agency, other_manager):
+    """The other agency (health visiting), with its sheet filled in and listed, and one service."""
+    services.agency_sheet_update(
+        actor=other_manager,
+        agency=other_agency,
+        agency_fields={},
+        sheet_fields={"is_listed": True, "profile": "Health visitors for families", "expected_response_days": 5},
+        services_offered=[term("one_to_one")],
+    )
+    services.agency_opening_times_set(
+        actor=other_manager, agency=other_agency, sessions=[Session(2, time(9), time(17))]
+    )
+    return other_agency
+
+
+@pytest.fixture
+def listed_service(listed_agency, other_manager):
+    return services.service_create(
+        actor=other_manager,
+        agency=listed_agency,
+        name="Baby weigh clinic",
+        description="Drop-in weighing and feeding advice",
+        types=[term("group")],
+        outcomes=[term("be_healthy")],
+        minimum_age=0,
+        maximum_age=2,
+        sessions=[Session(2, time(9, 30), time(11, 30))],
+        languages="English, Polish",
+        location="Riverside Children's Centre",
+        postcode="NF4 2RP",
+        accessibility="Step-free access",
+        contact_name="Duty health visitor",
+        contact_phone="01632 960 303",
+        contact_email="hv@northfield.example.org",
+        cost="Free",
+    )
+
+
+@pytest.fixture
+def school_directory(agency, coordinator):
+    return services.directory_create(actor=coordinator, setting=agency)

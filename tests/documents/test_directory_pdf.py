@@ -1,0 +1,50 @@
+"""The published directory's PDF: public, grouped by type of service, made once per published version."""
+
+import pytest
+from django.urls import reverse
+
+from caf.models import DocumentJob
+from directory import services
+from tests.directory.conftest import listed_agency, listed_service, school_directory  # noqa: F401
+
+from .pdf_reading import pdf_facts, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(school_directory, listed_service, listed_agency, coordinator):  # noqa: F811
+    services.entry_add(actor=coordinator, directory=school_directory, target=listed_service, note="Room 4 on Tuesdays")
+    services.entry_add(actor=coordinator, directory=school_directory, target=listed_agency)
+    return services.directory_publish(actor=coordinator, directory=school_directory)
+
+
+def test_anyone_can_get_the_pdf_of_a_published_directory(
+    client, published, private_files, django_capture_on_commit_callbacks
+):
+    url = reverse("directory-pdf", args=[published.directory.slug, published.number])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url)
+    job = DocumentJob.objects.get()
+    assert job.kind == "directory" and job.directory_version_id == published.pk and job.requested_by is None
+    # Made in-process by the time the page is shown (the embedded default); the next visit goes straight to the file.
+    response = client.get(url)
+    assert response.status_code == 302
+    download = client.get(response["Location"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    content = b"".join(download.streaming_content)
+    text = " ".join(pdf_text(content).split())
+    assert published.directory.title in text
+    assert "Group support" in text and "Baby weigh clinic" in text and "Room 4 on Tuesdays" in text
+    assert "Contents" in text and f"Version {published.number}" in text
+    assert "OFFICIAL-SENSITIVE" not in text  # a public document
+    assert pdf_facts(content)["tagged"]
+    assert DocumentJob.objects.count() == 1
+
+
+def test_an_unpublished_version_has_no_pdf(client, published):
+    assert (
+        client.get(reverse("directory-pdf", args=[published.directory.slug, published.number + 1])).status_code == 404
+    )
+    assert client.get(reverse("directory-pdf", args=["no-such-directory", 1])).status_code == 404
