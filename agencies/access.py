@@ -371,7 +371,7 @@ def get_referral_for_user(request, referral_id: int):
     """The referral, if the user's agency sent or received it; otherwise record the refusal and 404."""
     referral = (
         referrals_visible_to(request.user)
-        .select_related("child", "from_agency", "to_agency", "from_user", "answered_by", "caf")
+        .select_related("child", "from_agency", "to_agency", "to_service", "from_user", "answered_by", "caf")
         .filter(pk=referral_id)
         .first()
     )

@@ -18,6 +18,12 @@ class ReferralForm(GovukForm):
         queryset=Agency.objects.all(),
         error_messages={"required": "Select the agency you are referring to"},
     )
+    to_service = forms.ModelChoiceField(
+        label="A particular service of that agency (optional)",
+        queryset=None,
+        required=False,
+        help_text="From the multi-agency directory",
+    )
     reason = forms.CharField(
         label="Reason for the referral and the child's needs",
         max_length=4000,
@@ -53,6 +59,14 @@ class ReferralForm(GovukForm):
             ("", "Choose an agency"),
             *((a.pk, a.name) for a in Agency.objects.filter(is_active=True)),
         ]
+        from directory.models import Service
+
+        self.fields["to_service"].queryset = (
+            Service.objects.filter(status=Service.Status.ACTIVE, agency__is_active=True)
+            .select_related("agency")
+            .order_by("agency__name", "name")
+        )
+        self.fields["to_service"].label_from_instance = lambda service: f"{service.agency.name}: {service.name}"
         if my_agencies is not None and len(my_agencies) == 1:
             self.fields["from_agency"].initial = my_agencies[0].pk
 

@@ -35,6 +35,14 @@ class Referral(models.Model):
     from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_sent")
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_sent")
     to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received")
+    to_service = models.ForeignKey(
+        "directory.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name="service referred to",
+    )
     reason = models.TextField("reason for the referral and the child's needs", max_length=4000)
     tried = models.TextField("what has been tried already", max_length=4000, blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)

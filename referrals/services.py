@@ -98,6 +98,7 @@ def referral_send(
     lawful_basis: str = "",
     override_reason: str = "",
     redirected_from: Referral | None = None,
+    to_service=None,
 ) -> Referral:
     """Send a referral: checked on the server for who, to whom, why and on what sharing basis."""
     errors = {}
@@ -109,6 +110,12 @@ def referral_send(
         errors["to_agency"] = f"{to_agency.name} is no longer active: choose another agency"
     if not reason.strip():
         errors["reason"] = "Enter the reason for the referral and the child's needs"
+    if to_service is not None and to_service.agency_id != to_agency.pk:
+        errors["to_service"] = (
+            f"{to_service.name} is run by {to_service.agency.name}: choose that agency, or another service"
+        )
+    elif to_service is not None and to_service.status != to_service.Status.ACTIVE:
+        errors["to_service"] = f"{to_service.name} is not running at the moment: choose another service"
     caf = None
     if share_caf:
         caf = Assessment.objects.filter(child=child, is_current=True).exclude(status=Assessment.Status.DRAFT).first()
@@ -155,6 +162,7 @@ def referral_send(
             from_agency=from_agency,
             from_user=actor,
             to_agency=to_agency,
+            to_service=to_service,
             reason=reason.strip(),
             tried=tried.strip(),
             urgency=urgency,
