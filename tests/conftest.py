@@ -19,8 +19,8 @@ pytest_plugins = ["tests.browser"]
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Data migrations' reference data (the CAF's 19 elements) is wiped when a transactional test
-    flushes the database; put it back for every test that uses the database."""
+    """Data migrations' reference data (the CAF's 19 elements, the directory's vocabularies) is wiped
+    when a transactional test flushes the database; put it back for every test that uses the database."""
     if not any(name in request.fixturenames for name in ("db", "transactional_db", "live_server")) and not any(
         mark.name == "django_db" for mark in request.node.iter_markers()
     ):
@@ -28,9 +28,13 @@ def reference_data(request):
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     from caf.elements import ELEMENTS, load_elements
     from caf.models import Element
+    from directory.models import Taxonomy, TaxonomyTerm
+    from directory.taxonomies import seed as seed_taxonomies
 
     if Element.objects.count() != len(ELEMENTS):
         load_elements(Element)
+    if not Taxonomy.objects.exists():
+        seed_taxonomies(Taxonomy, TaxonomyTerm)
 
 
 def _is_transactional(request) -> bool:

@@ -121,7 +121,7 @@ def test_a_health_visitor_finds_no_record_opens_one_and_sets_up_the_team(page, p
     assert_accessible(page)
 
     page.get_by_role("link", name="My work").click()
-    expect(page.get_by_role("link", name="Wayne Carter")).to_be_visible()
+    expect(page.get_by_role("table").get_by_role("link", name="Wayne Carter")).to_be_visible()
     assert page.console_errors == []
 
 
