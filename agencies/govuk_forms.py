@@ -92,6 +92,16 @@ class GovukFormMixin:
                 if error_class not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = widget.attrs.get("class", "") + " " + error_class
 
+    def add_validation_error(self, error) -> None:
+        """Show a service's ValidationError on the form: on its field where it names one, else on the form."""
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                for e in errors:
+                    self.add_error(field if field in self.fields else None, e)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the GOV.UK error summary, in the order fields appear."""
         items = []

@@ -20,17 +20,6 @@ from .forms import (
 )
 from .models import Membership
 
-
-def _add_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 # --- Signing in and out ---------------------------------------------------------------------------
 
 
@@ -171,7 +160,7 @@ def member_add(request: HttpRequest, agency_id: int) -> HttpResponse:
         try:
             membership = services.membership_add(actor=request.user, agency=agency, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{membership.user.full_name} has been added to {agency.name}")
             return redirect(agency)
@@ -187,7 +176,7 @@ def member_change_role(request: HttpRequest, agency_id: int, membership_id: int)
         try:
             services.membership_change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             role = Membership.Role(form.cleaned_data["role"]).label.lower()
             messages.success(request, f"{membership.user.full_name} is now a {role}")

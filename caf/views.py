@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from agencies import access
 from agencies.middleware import pending_submission_take
 from agencies.models import Agency, User
-from agencies.views import _add_validation_error
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
 
@@ -282,7 +281,7 @@ def check_answers(request, assessment, rights):
                     actor=request.user, assessment=assessment, consent_confirmed=form.cleaned_data["consent_confirmed"]
                 )
             except ValidationError as error:
-                _add_validation_error(form, error)
+                form.add_validation_error(error)
             else:
                 messages.success(request, f"CAF version {assessment.version} is completed")
                 return redirect(assessment)
@@ -359,7 +358,7 @@ def action_edit(request, assessment, rights, action_id=None):
         try:
             services.action_save(actor=request.user, action=form.instance)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The delivery plan has been updated")
             return redirect("caf-plan", assessment.pk)
@@ -391,7 +390,7 @@ def review_new(request, assessment, rights):
                 actor=request.user, assessment=assessment, practitioners=data.pop("practitioners"), **data
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The review has been recorded")
             return redirect("caf-plan", assessment.pk)
@@ -405,7 +404,7 @@ def close(request, assessment, rights):
         try:
             services.caf_close(actor=request.user, assessment=assessment, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The CAF has been closed")
             return redirect(assessment)

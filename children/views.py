@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from agencies import access
 from agencies.models import Agency, User
 from agencies.selectors import history_entries
-from agencies.views import _add_validation_error
 
 from . import selectors, services
 from .forms import (
@@ -138,7 +137,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
             try:
                 child = services.child_create(actor=request.user, **data)
             except ValidationError as error:
-                _add_validation_error(form, error)
+                form.add_validation_error(error)
             else:
                 messages.success(request, f"The record for {child.display_name} has been opened ({child.reference})")
                 return redirect(child)
@@ -206,7 +205,7 @@ def involvement_add(request, child, rights):
                 practitioner=form.cleaned_data["practitioner"],
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{involvement.agency.name} has joined the team around the child")
             return redirect(child.get_absolute_url() + "#team")
@@ -223,7 +222,7 @@ def involvement_end(request, child, rights, involvement_id):
         try:
             services.involvement_end(actor=request.user, involvement=involvement, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{involvement.agency.name} has left the team around the child")
             return redirect(child.get_absolute_url() + "#team")
@@ -252,7 +251,7 @@ def lead_professional_choose(request, child, rights):
         try:
             lead = services.lead_professional_set(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{lead.practitioner.full_name} is now the lead professional")
             return redirect(child.get_absolute_url() + "#team")
@@ -289,7 +288,7 @@ def consent_withdraw(request, child, rights, consent_id):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The withdrawal of consent has been recorded")
             return redirect(child.get_absolute_url() + "#consent")
@@ -305,7 +304,7 @@ def disclosure_new(request, child, rights):
         except PermissionDenied as denied:
             form.add_error("basis", str(denied))
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The sharing decision has been recorded")
             return redirect(child.get_absolute_url() + "#sharing")
@@ -319,7 +318,7 @@ def escalation_new(request, child, rights):
         try:
             services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "The escalation to children's social care has been recorded")
             return redirect(child)

@@ -27,16 +27,6 @@ from .taxonomies import OUTCOMES, SERVICE_TYPES
 PUBLIC_PAGE_SIZE = 50
 
 
-def _add_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 # --- Home: what this user keeps in the directory ----------------------------------------------------
 
 
@@ -61,7 +51,7 @@ def practitioner_profile_edit(request: HttpRequest) -> HttpResponse:
                 actor=request.user, user=request.user, user_fields=form.user_fields(), **form.profile_fields()
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, "Your directory profile has been saved")
             return redirect("directory-home")
@@ -104,7 +94,7 @@ def agency_sheet_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
                 services_offered=form.cleaned_data["services_offered"],
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"The information sheet of {agency.name} has been saved")
             return redirect("directory-agency", agency.pk)
@@ -125,7 +115,7 @@ def agency_opening_times_edit(request: HttpRequest, agency_id: int) -> HttpRespo
                 exceptions=form.cleaned_data["exceptions"],
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"The opening and contact times of {agency.name} have been saved")
             return redirect("directory-agency", agency.pk)
@@ -156,7 +146,7 @@ def service_add(request: HttpRequest, agency_id: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{service.name} has been added")
             return redirect("directory-agency", agency.pk)
@@ -180,7 +170,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{service.name} has been saved")
             return redirect("directory-agency", service.agency_id)
@@ -213,7 +203,7 @@ def directory_start(request: HttpRequest, agency_id: int) -> HttpResponse:
         try:
             directory = services.directory_create(actor=request.user, setting=setting, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"The directory of {setting.name} has been started")
             return redirect("directory-draft", directory.pk)
@@ -296,7 +286,7 @@ def entry_add(request: HttpRequest, directory_id: int, kind: str) -> HttpRespons
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{form.cleaned_data['target']} has been added to the draft")
             return redirect(reverse("directory-draft", args=[directory.pk]) + f"#entry-{entry.pk}")
@@ -316,7 +306,7 @@ def entry_edit(request: HttpRequest, directory_id: int, entry_id: int) -> HttpRe
         try:
             services.entry_update(actor=request.user, entry=entry, **form.cleaned_data)
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"{entry} has been saved")
             return redirect("directory-draft", directory.pk)

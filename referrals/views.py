@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency
-from agencies.views import _add_validation_error
 from caf.selectors import answers
 from children import services as child_services
 from children.models import AccessEvent
@@ -36,7 +35,7 @@ def referral_new(request, child_id: int):
         except PermissionDenied as denied:
             form.add_error("basis", str(denied))
         except ValidationError as error:
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             messages.success(request, f"Your referral has been sent to {referral.to_agency.name}")
             return redirect(referral)
@@ -122,7 +121,7 @@ def referral_answer(request, referral_id: int, action: str):
             if form is None:
                 messages.error(request, error.messages[0])
                 return redirect(referral)
-            _add_validation_error(form, error)
+            form.add_validation_error(error)
         else:
             done = {
                 "accept": f"You accepted the referral: {referral.to_agency.name} is now in the team around the child",
