@@ -5,7 +5,7 @@
 
 It renders the demo CAF (Wayne Carter's, every section, the delivery plan and a review) and a published
 directory of 200 services through caf.documents (WeasyPrint, the safe URL fetcher, tagged PDF/UA-1,
-page count with pypdf, checksum), `--renders` times each after `--warmups`, and prints the median and
+page count from the layout, checksum), `--renders` times each after `--warmups`, and prints the median and
 95th-percentile render time, pages per second and the peak memory of the process (the worker's peak RSS,
 and the Python allocations of one render by tracemalloc). In the same run it prints the same HTML (the
 print stylesheet inlined, since Chromium has no URL fetcher of ours) with headless Chromium through

@@ -67,6 +67,10 @@ def _request(*, actor: User | None, lookup: dict, content_stamp: str = "") -> Do
         if existing is not None and _ready_file_missing(existing):
             _finish_failed(existing, "The file of this PDF was missing, so it is being made again.")
             existing = None
+        if existing is not None and existing.removal_due is not None and existing.removal_due <= timezone.now():
+            # Past its retention and not yet tidied away: a fresh copy, never one about to be deleted.
+            _remove(existing)
+            existing = None
         if existing is not None:
             return existing
         try:
@@ -116,6 +120,27 @@ def document_enqueue(job_id: int) -> bool:
         job.queued_at = timezone.now()
         _as(job, job.requested_by).save(update_fields=["queued_at"])
     return True
+
+
+def document_retry(job_id: int, *, actor: User) -> str:
+    """An administrator's "make it again": a failed job goes back to queued (unless a newer live copy of the
+    same document exists), and a queued or rendering one is queued again. Returns "queued" or "skipped"."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in (DocumentJob.Status.READY, DocumentJob.Status.REMOVED):
+            return "skipped"
+        if job.status == DocumentJob.Status.FAILED:
+            job.status = DocumentJob.Status.QUEUED
+            job.error = ""
+            job.finished_at = None
+            job.queued_at = None
+            try:
+                with transaction.atomic():
+                    _as(job, actor).save()
+            except IntegrityError:
+                return "skipped"  # someone has since asked again: their copy is the live one
+        transaction.on_commit(lambda: document_enqueue(job_id))
+        return "queued"
 
 
 def _test_delay() -> None:
@@ -202,3 +227,45 @@ def document_jobs_sweep() -> int:
     if stale:
         logger.info("Document sweeper queued %s of %s stale jobs again", sent, len(stale))
     return sent
+
+
+def _remove(job: DocumentJob) -> None:
+    """Mark a ready copy removed and delete its file once that is committed (call inside a transaction)."""
+    name = job.file
+    job.status = DocumentJob.Status.REMOVED
+    job.file = ""
+    job.removed_at = timezone.now()
+    _as(job, None).save()
+    transaction.on_commit(lambda: documents.file_delete(name))
+
+
+def document_files_tidy() -> dict[str, int]:
+    """Delete CAF copies older than DOCUMENT_RETENTION_DAYS (each job stays, marked removed), and files no
+    ready job owns: temporary files of a worker killed while writing, or a file whose deletion was missed.
+    Returns counts of each."""
+    now = timezone.now()
+    removed = 0
+    due = DocumentJob.objects.filter(
+        kind=DocumentJob.Kind.CAF,
+        status=DocumentJob.Status.READY,
+        finished_at__lt=now - timedelta(days=settings.DOCUMENT_RETENTION_DAYS),
+    )
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            # skip_locked: a job someone is asking for at this moment is left for the next run.
+            job = due.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if job is not None:
+                _remove(job)
+                removed += 1
+    # A file is written before its job is committed ready, so only files older than any render can be
+    # orphans: twice the hard time limit.
+    settled = now - timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
+    owned = set(DocumentJob.objects.filter(status=DocumentJob.Status.READY).values_list("file", flat=True))
+    orphans = 0
+    for name in documents.files_older_than(settled):
+        if name not in owned:
+            documents.file_delete(name)
+            orphans += 1
+    if removed or orphans:
+        logger.info("Removed %s expired PDF copies and %s orphaned files", removed, orphans)
+    return {"removed": removed, "orphans": orphans}

@@ -6,7 +6,6 @@ a CAF can make the renderer read a local file or reach a server.
 """
 
 import hashlib
-import io
 import logging
 import os
 import posixpath
@@ -119,15 +118,16 @@ def _font_config():
 
 def html_to_pdf(html: str) -> RenderedDocument:
     """Lay out HTML as a tagged, accessible A4 PDF (PDF/UA-1), fetching only the project's static files."""
-    from pypdf import PdfReader
     from weasyprint import HTML
 
     fetcher = safe_url_fetcher_class()()
-    content = HTML(string=html, base_url=DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).write_pdf(
-        font_config=_font_config(), pdf_variant="pdf/ua-1", pdf_tags=True
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    # Laid out once: the page count comes from the layout, not from parsing the file back.
+    document = HTML(string=html, base_url=DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).render(
+        font_config=_font_config(), **options
     )
-    page_count = len(PdfReader(io.BytesIO(content)).pages)
-    return RenderedDocument(content, page_count, hashlib.sha256(content).hexdigest(), fetcher.refused)
+    content = document.write_pdf(**options)
+    return RenderedDocument(content, len(document.pages), hashlib.sha256(content).hexdigest(), fetcher.refused)
 
 
 # --- What each document shows -----------------------------------------------------------------------
@@ -264,3 +264,22 @@ def file_write(name: str, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_delete(name: str) -> None:
+    file_path(name).unlink(missing_ok=True)
+
+
+def files_older_than(moment) -> list[str]:
+    """Names (relative to the private root) of the document files, finished or temporary, last written
+    before `moment`."""
+    names = []
+    cutoff = moment.timestamp()
+    for kind in TEMPLATE_VERSIONS:
+        folder = private_root() / kind
+        if not folder.is_dir():
+            continue
+        for path in folder.glob("*.pdf"):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                names.append(f"{kind}/{path.name}")
+    return names

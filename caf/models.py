@@ -1,5 +1,7 @@
 """The Common Assessment Framework: the assessment in sections, the delivery plan, reviews and closure."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -305,6 +307,8 @@ class DocumentJob(models.Model):
         RENDERING = "rendering", "Rendering"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        # A CAF copy's file is deleted DOCUMENT_RETENTION_DAYS after it was made; the job stays as a record.
+        REMOVED = "removed", "Removed"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     assessment = models.ForeignKey(
@@ -332,6 +336,7 @@ class DocumentJob(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -347,12 +352,12 @@ class DocumentJob(models.Model):
             # At most one live job per source, template and content: a second request reuses it.
             models.UniqueConstraint(
                 fields=["assessment", "template_version", "content_stamp"],
-                condition=Q(kind="caf") & ~Q(status="failed"),
+                condition=Q(kind="caf") & ~Q(status__in=["failed", "removed"]),
                 name="one_live_caf_document",
             ),
             models.UniqueConstraint(
                 fields=["directory_version_id", "template_version"],
-                condition=Q(kind="directory") & ~Q(status="failed"),
+                condition=Q(kind="directory") & ~Q(status__in=["failed", "removed"]),
                 name="one_live_directory_document",
             ),
         ]
@@ -365,5 +370,12 @@ class DocumentJob(models.Model):
         return f"PDF of {source} ({self.get_status_display().lower()})"
 
     @property
+    def removal_due(self):
+        """When a ready CAF copy's file will be deleted (directory PDFs are public and kept)."""
+        if self.kind != self.Kind.CAF or self.status != self.Status.READY or self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.DOCUMENT_RETENTION_DAYS)
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.FAILED)
+        return self.status in (self.Status.READY, self.Status.FAILED, self.Status.REMOVED)

@@ -190,8 +190,9 @@ def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
 
     since = timezone.now() - timedelta(days=days)
     led = list(
-        Child.objects.filter(lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True)
-        .values_list("pk", flat=True)
+        Child.objects.filter(
+            lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True
+        ).values_list("pk", flat=True)
     )
     if not led:
         return []

@@ -119,7 +119,9 @@ def section_mark_completed(*, actor: User, assessment: Assessment, key: str, com
 def caf_complete(*, actor: User, assessment: Assessment, consent_confirmed: bool) -> Assessment:
     """The assessor confirms their answers and the family's consent: the version is completed."""
     assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("child__current_consent").get(pk=assessment.pk)
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("child__current_consent")
+        .get(pk=assessment.pk)
     )
     _check_editable(assessment)
     consent = assessment.child.current_consent

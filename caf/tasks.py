@@ -57,3 +57,9 @@ def render_document(self, job_id: int) -> str:
 def sweep_document_jobs() -> int:
     """Queue again document jobs the broker never received (it was down) or lost."""
     return document_services.document_jobs_sweep()
+
+
+@shared_task(name="caf.tidy_document_files")
+def tidy_document_files() -> dict:
+    """Delete CAF copies past DOCUMENT_RETENTION_DAYS and files no ready job owns."""
+    return document_services.document_files_tidy()

@@ -152,9 +152,7 @@ def child_detail(request, child, rights):
     from caf.models import Assessment
 
     cafs = Assessment.objects.filter(child=child).order_by("-version") if rights.may_view_additional else []
-    return _render(
-        request, "children/child_detail.html", child, rights, cafs=cafs, **selectors.child_record(child)
-    )
+    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **selectors.child_record(child))
 
 
 @child_page("edit", "Edit identifying details")

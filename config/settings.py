@@ -286,7 +286,11 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
+    "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
 }
+# A CAF's PDF copy is deleted this many days after it was made (the job stays, as a record): a new copy
+# takes a second to make, and every copy kept is a copy of the family's information to lose.
+DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7)
 # Documents (PDFs): a job still queued this long after it was asked for never reached the broker.
 DOCUMENT_STALE_AFTER_SECONDS = env_int("DOCUMENT_STALE_AFTER_SECONDS", 60)
 # Test-only: a pause before each render, so the worker tests can kill a worker mid-render. Never set it.

@@ -243,3 +243,144 @@ def test_a_render_that_fails_marks_the_job_failed_with_a_readable_message(
     client.force_login(team["lead"])
     page = client.get(reverse("caf-pdf-status", args=[caf.pk, job.pk])).content.decode()
     assert "The PDF could not be made" in page and "Try again" in page
+
+
+# --- Retention ----------------------------------------------------------------------------------------
+
+
+def _age(job, days):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    DocumentJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=days))
+
+
+def test_a_caf_copy_is_deleted_after_the_retention_period_and_the_job_stays_as_a_record(
+    client, ready_job, caf, team, private_files, settings, django_capture_on_commit_callbacks
+):
+    settings.DOCUMENT_RETENTION_DAYS = 7
+    path = documents.file_path(ready_job.file)
+    client.force_login(team["lead"])
+    page = client.get(reverse("caf-pdf-status", args=[caf.pk, ready_job.pk])).content.decode()
+    assert "will be deleted from the service on" in page
+
+    _age(ready_job, 6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert document_services.document_files_tidy() == {"removed": 0, "orphans": 0}
+    assert path.is_file()
+
+    _age(ready_job, 8)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert document_services.document_files_tidy() == {"removed": 1, "orphans": 0}
+    assert not path.exists()
+    ready_job.refresh_from_db()
+    assert ready_job.status == DocumentJob.Status.REMOVED and ready_job.file == "" and ready_job.removed_at
+    assert ready_job.checksum and ready_job.page_count  # what was made, and for whom, is still on record
+    assert ready_job.history.first().status == DocumentJob.Status.REMOVED
+
+    # The download goes back to the status page, which says what happened and offers a new copy.
+    response = client.get(reverse("caf-pdf-download", args=[caf.pk, ready_job.pk]))
+    assert response.status_code == 302 and response["Location"].endswith(
+        reverse("caf-pdf-status", args=[caf.pk, ready_job.pk])
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "This PDF copy was deleted on" in page and "Get a new PDF copy" in page
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.DOWNLOAD).exists()
+
+    # Asking again makes a new copy rather than reusing the removed one.
+    with django_capture_on_commit_callbacks(execute=True):
+        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+    job.refresh_from_db()
+    assert job.pk != ready_job.pk and job.status == DocumentJob.Status.READY
+    assert documents.file_path(job.file).is_file()
+
+
+def test_asking_for_a_copy_past_its_retention_makes_a_new_one(
+    ready_job, caf, team, settings, django_capture_on_commit_callbacks
+):
+    settings.DOCUMENT_RETENTION_DAYS = 7
+    old_path = documents.file_path(ready_job.file)
+    _age(ready_job, 8)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = document_services.document_request_caf(actor=team["hv_colleague"], assessment=caf)
+    ready_job.refresh_from_db()
+    job.refresh_from_db()
+    assert ready_job.status == DocumentJob.Status.REMOVED and not old_path.exists()
+    assert job.pk != ready_job.pk and job.status == DocumentJob.Status.READY
+
+
+def test_tidying_deletes_only_files_no_ready_job_owns_and_only_once_settled(ready_job, private_files, settings):
+    import os
+    import time
+
+    settings.CELERY_TASK_TIME_LIMIT = 150
+    folder = private_files / "caf"
+    half_written = folder / ".rendering-abc123.pdf"  # a worker killed while writing
+    stray = folder / "999999.pdf"  # a file whose job is gone
+    fresh = folder / ".rendering-def456.pdf"  # a render being written right now
+    for path in (half_written, stray, fresh):
+        path.write_bytes(b"%PDF-1.7 partial")
+    long_ago = time.time() - 3600
+    for path in (half_written, stray, documents.file_path(ready_job.file)):
+        os.utime(path, (long_ago, long_ago))
+
+    assert document_services.document_files_tidy() == {"removed": 0, "orphans": 2}
+    assert not half_written.exists() and not stray.exists()
+    assert fresh.exists() and documents.file_path(ready_job.file).is_file()
+
+
+# --- Administrators -----------------------------------------------------------------------------------
+
+
+def test_an_administrator_sees_failed_jobs_without_case_data_and_can_make_them_again(
+    client, caf, team, private_files, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_render = documents.render_job
+    monkeypatch.setattr(documents, "render_job", lambda job: (_ for _ in ()).throw(RuntimeError("fonts missing")))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+    job.refresh_from_db()
+    assert job.status == DocumentJob.Status.FAILED
+
+    client.force_login(team["platform_admin"])
+    listing = client.get(reverse("admin:caf_documentjob_changelist") + "?status__exact=failed").content.decode()
+    assert f"CAF assessment #{caf.pk}" in listing and "Failed" in listing
+    detail = client.get(reverse("admin:caf_documentjob_change", args=[job.pk])).content.decode()
+    assert "fonts missing" in detail
+    for page in (listing, detail):
+        assert team["child"].first_name not in page and team["child"].reference not in page
+    assert client.get(reverse("admin:index") + "caf/assessment/").status_code == 404  # case data is not here
+
+    monkeypatch.setattr(documents, "render_job", real_render)  # the administrator fixed the fonts
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:caf_documentjob_changelist"),
+            {"action": "queue_again", "_selected_action": [job.pk]},
+            follow=True,
+        )
+    assert "1 PDF is being made again." in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == DocumentJob.Status.READY and job.error == "" and job.attempts == 2
+    assert job.history.filter(history_user=team["platform_admin"], status=DocumentJob.Status.QUEUED).exists()
+
+    # A ready job is left alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:caf_documentjob_changelist"),
+            {"action": "queue_again", "_selected_action": [job.pk]},
+            follow=True,
+        )
+    assert "1 job was left alone" in response.content.decode()
+
+
+def test_the_elements_wording_can_be_changed_in_the_admin_site_but_not_the_set(client, team):
+    element = Element.objects.order_by("order").first()
+    client.force_login(team["platform_admin"])
+    url = reverse("admin:caf_element_change", args=[element.pk])
+    response = client.post(url, {"name": element.name, "order": element.order, "prompt": "Reworded prompt."})
+    assert response.status_code == 302
+    element.refresh_from_db()
+    assert element.prompt == "Reworded prompt."
+    assert client.get(reverse("admin:caf_element_add")).status_code == 403
+    assert client.get(reverse("admin:caf_element_delete", args=[element.pk])).status_code == 403
