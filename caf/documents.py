@@ -23,7 +23,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 # Bump when a template changes what a document shows: old files are then never reused.
-TEMPLATE_VERSIONS = {"caf": "caf-1", "directory": "directory-1"}
+TEMPLATE_VERSIONS = {"caf": "caf-2", "directory": "directory-1"}
 
 # The base URL of every document. `.invalid` can never resolve (RFC 2606), and the fetcher below only
 # answers for this origin's /static/ path, from the project's static files.
