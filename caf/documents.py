@@ -116,6 +116,15 @@ def _font_config():
     return _FONT_CONFIG
 
 
+def warm_up() -> None:
+    """Import WeasyPrint, set up fontconfig and lay out a page once, so a worker's first real render is as fast
+    as the rest."""
+    html_to_pdf(
+        '<html lang="en-GB"><head><title>Warm-up</title>'
+        f'<link rel="stylesheet" href="{STATIC_PREFIX}pdf/print.css"></head><body><p>Warm-up</p></body></html>'
+    )
+
+
 def html_to_pdf(html: str) -> RenderedDocument:
     """Lay out HTML as a tagged, accessible A4 PDF (PDF/UA-1), fetching only the project's static files."""
     from weasyprint import HTML

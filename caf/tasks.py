@@ -5,6 +5,7 @@ import random
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
 from . import document_services
@@ -13,6 +14,18 @@ logger = logging.getLogger(__name__)
 
 # Worth trying again: the database or a connection blinked. Anything else will fail the same way again.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@worker_process_init.connect
+def warm_up_renderer(**kwargs) -> None:
+    """Load WeasyPrint and set up fontconfig as each pool process starts, not in the first practitioner's
+    render (a cold first render takes about a second longer)."""
+    from . import documents
+
+    try:
+        documents.warm_up()
+    except Exception:  # a broken renderer fails each job with a readable message instead
+        logger.exception("Could not warm up the PDF renderer")
 
 
 @shared_task(
