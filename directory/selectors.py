@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
+from agencies.selectors import HistoryEntry, history_entries
 
 from .models import (
     STALE_AFTER,
@@ -13,6 +14,7 @@ from .models import (
     Day,
     Directory,
     DirectoryEntry,
+    DirectorySection,
     DirectoryVersion,
     OpeningTime,
     PractitionerProfile,
@@ -467,3 +469,64 @@ def taxonomies():
 
 def taxonomy_terms():
     return TaxonomyTerm.objects.select_related("taxonomy").order_by("taxonomy__code", "position")
+
+
+# --- Change history -----------------------------------------------------------------------------------
+
+
+def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
+    """Every change to the agency's information sheet, its services and their opening times, newest first."""
+    service_ids = set(Service.history.filter(agency_id=agency.pk).values_list("id", flat=True))
+    profile_ids = set(AgencyProfile.history.filter(agency_id=agency.pk).values_list("id", flat=True))
+    records = [
+        *AgencyProfile.history.filter(id__in=profile_ids).select_related("history_user"),
+        *Service.history.filter(id__in=service_ids).select_related("history_user"),
+        *OpeningTime.history.filter(Q(profile_id__in=profile_ids) | Q(service_id__in=service_ids)).select_related(
+            "history_user"
+        ),
+    ]
+    records.sort(key=lambda r: r.history_date, reverse=True)
+    # A service's name as last recorded, even after it was deleted, for its opening times.
+    names = {}
+    for record in records:
+        if record.instance_type is Service:
+            names.setdefault(record.id, record.name)
+
+    def describe(record):
+        if record.instance_type is AgencyProfile:
+            return "Information sheet"
+        if record.instance_type is Service:
+            return f"Service “{record.name}”"
+        if record.service_id:
+            return f"Opening time of “{names.get(record.service_id, 'a service')}”"
+        return "Opening time of the agency"
+
+    return history_entries(records, describe)
+
+
+def directory_history(directory: Directory) -> list[HistoryEntry]:
+    """Every change to a setting's directory (details, groups, entries) and each publication, newest first."""
+    records = [
+        *directory.history.select_related("history_user"),
+        *DirectorySection.history.filter(directory_id=directory.pk).select_related("history_user"),
+        *DirectoryEntry.history.filter(directory_id=directory.pk).select_related(
+            "history_user", "agency", "service", "practitioner"
+        ),
+    ]
+    records.sort(key=lambda r: r.history_date, reverse=True)
+
+    def describe(record):
+        if record.instance_type is Directory:
+            return "The directory's details"
+        if record.instance_type is DirectorySection:
+            return f"Group “{record.heading}”"
+        target = record.agency or record.service or record.practitioner
+        kind = dict(DirectoryEntry.Kind.choices).get(record.kind, record.kind)
+        return f"{kind} “{target}”" if target else f"{kind} (since deleted)"
+
+    entries = history_entries(records, describe)
+    for version in directory.versions.select_related("published_by").defer("content"):
+        who = version.published_by.full_name if version.published_by else "The system"
+        entries.append(HistoryEntry(version.published_at, who, f"Version {version.number}", "Published", []))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

@@ -80,6 +80,16 @@ def agency_sheet(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 
 @login_required
+def agency_sheet_history(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    return render(
+        request,
+        "directory/agency_sheet_history.html",
+        {"nav": "directory", "agency": agency, "entries": selectors.agency_sheet_history(agency)},
+    )
+
+
+@login_required
 def agency_sheet_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = access.get_agency_for_directory_editing(request.user, agency_id)
     profile = selectors.profile_of(agency)
@@ -234,6 +244,16 @@ def directory_draft(request: HttpRequest, directory_id: int) -> HttpResponse:
             "latest": selectors.latest_version(directory),
             "versions": selectors.versions_of(directory),
         },
+    )
+
+
+@login_required
+def directory_history(request: HttpRequest, directory_id: int) -> HttpResponse:
+    directory = access.get_directory_for_coordinator(request.user, directory_id)
+    return render(
+        request,
+        "directory/directory_history.html",
+        {"nav": "directory", "directory": directory, "entries": selectors.directory_history(directory)},
     )
 
 

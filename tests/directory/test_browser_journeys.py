@@ -35,6 +35,10 @@ def test_a_manager_updates_the_sheet_the_coordinator_publishes_and_the_public_pa
     assert_accessible(page)
     page.visit(f"/directory/services/{listed_service.pk}/edit/")
     assert_accessible(page)
+    page.visit(f"/directory/agencies/{other_agency.pk}/")
+    page.get_by_role("link", name="Change history of the information sheet and services").click()
+    expect(page.get_by_text("Information sheet: changed").first).to_be_visible()
+    assert_accessible(page)
 
     # The co-ordinator starts the school's directory, adds the agency and publishes.
     coordinator_page = browser.new_page(base_url=live_server.url)
@@ -91,5 +95,8 @@ def test_a_manager_updates_the_sheet_the_coordinator_publishes_and_the_public_pa
     services.service_update(actor=other_manager, service=listed_service, cost="£2")
     cp.reload()
     cp.wait_for_load_state()
+    assert_accessible(cp)
+    cp.get_by_role("link", name="Change history of the directory").click()
+    expect(cp.get_by_text("Version 1: published")).to_be_visible()
     assert_accessible(cp)
     coordinator_page.close()
