@@ -1,9 +1,10 @@
 """Reads about agencies and practitioners."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count, Q
+from django.utils import formats, timezone
 
 from .models import Agency, Membership, User
 
@@ -56,6 +57,10 @@ def _display(record, field_name: str, value) -> str:
         return str(related) if related else f"#{value}"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+    if isinstance(value, date):
+        return formats.date_format(value, "j M Y")
     return str(value)
 
 

@@ -498,8 +498,8 @@ def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
         if record.instance_type is Service:
             return f"Service “{record.name}”"
         if record.service_id:
-            return f"Opening time of “{names.get(record.service_id, 'a service')}”"
-        return "Opening time of the agency"
+            return f"Opening time of “{names.get(record.service_id, 'a service')}” ({record.instance})"
+        return f"Opening time of the agency ({record.instance})"
 
     return history_entries(records, describe)
 

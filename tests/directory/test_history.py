@@ -20,8 +20,12 @@ def test_the_information_sheet_history_shows_each_change_to_the_sheet_services_a
     assert "Change history of the information sheet" in page
     assert f"Service “{listed_service.name}”: changed" in page
     assert "Cost" in page and "Free" in page and "£2 a session" in page
-    assert "Opening time of the agency: created" in page
+    assert "Opening time of the agency (Monday 09:00 to 17:00): created" in page
     assert other_manager.full_name in page
+    # Dates read as dates, not as a database's timestamps.
+    services.agency_sheet_confirm(actor=other_manager, agency=other_agency)
+    page = client.get(f"/directory/agencies/{other_agency.pk}/history/").content.decode()
+    assert "Last confirmed as accurate" in page and "+00:00" not in page
     # Newest first: the opening time was added after the cost changed.
     assert page.index("Opening time of the agency") < page.index("£2 a session")
 
