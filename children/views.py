@@ -3,7 +3,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency, User
+from agencies.pagination import CappedPaginator
 from agencies.selectors import history_entries
 
 from . import selectors, services
@@ -68,9 +68,15 @@ def _render(request, template, child, rights, **context):
 # --- Lists and the child index --------------------------------------------------------------------
 
 
+# The children list pages through this many at most; beyond them, the child index finds anyone.
+CHILDREN_LIST_CAP = 1000
+
+
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.children_list_for(request.user), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.children_list_for(request.user), 50, cap=CHILDREN_LIST_CAP).get_page(
+        request.GET.get("page")
+    )
     return render(request, "children/child_list.html", {"page": page})
 
 

@@ -134,3 +134,25 @@ def test_the_childs_page_costs_the_same_however_long_its_team_consent_and_sharin
     _lengthen_the_record(child, *people, start=1, how_many=4)
     assert "Concern 4" in client.get(url).content.decode()
     assert _queries_for(client, url) == few
+
+
+def test_a_long_children_list_counts_and_pages_only_as_far_as_its_cap(
+    client_for, lead_professional, school, monkeypatch
+):
+    from children import views
+
+    monkeypatch.setattr(views, "CHILDREN_LIST_CAP", 3)
+    _open_records(lead_professional, school, 5)
+    client = client_for(lead_professional)
+    first = client.get(reverse("child-list")).content.decode()
+    assert "more than 3 children" in first and reverse("child-search") in first
+    assert "Page 1 of" not in first  # 3 children fit on one page of 50
+    assert [f"Family{n}" in first for n in range(5)] == [True, True, True, False, False]
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("child-list"))
+    counts = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0]
+
+    monkeypatch.setattr(views, "CHILDREN_LIST_CAP", 5)
+    assert "more than" not in client.get(reverse("child-list")).content.decode()
