@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.pagination import CappedPaginator
+from agencies.pagination import peek_page
 from agencies.selectors import history_entries
 
 from . import selectors, services
@@ -74,10 +74,8 @@ CHILDREN_LIST_CAP = 1000
 
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
-    page = CappedPaginator(selectors.children_list_for(request.user), 50, cap=CHILDREN_LIST_CAP).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "children/child_list.html", {"page": page})
+    page = peek_page(selectors.children_list_for(request.user), request.GET.get("page"), 50, cap=CHILDREN_LIST_CAP)
+    return render(request, "children/child_list.html", {"page": page, "cap": CHILDREN_LIST_CAP})
 
 
 @login_required
