@@ -75,6 +75,7 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["to_agency", "status", "respond_by"]),
             models.Index(fields=["from_agency", "-sent_at"]),
+            models.Index(fields=["to_agency", "-sent_at"]),  # the inbox's closed tab, newest first
             models.Index(fields=["child", "to_agency", "status"]),
         ]
 

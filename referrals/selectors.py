@@ -50,7 +50,9 @@ def inbox(agency, tab: str, urgency: str = "", sent_from: date | None = None, se
         referrals = referrals.filter(sent_at__date__gte=sent_from)
     if sent_to:
         referrals = referrals.filter(sent_at__date__lte=sent_to)
-    return referrals.select_related("child", "from_agency", "from_user").order_by("respond_by", "pk")
+    # Open referrals by their deadline; closed ones most recent first (an index on to_agency, -sent_at).
+    order = ("-sent_at", "-pk") if tab == "closed" else ("respond_by", "pk")
+    return referrals.select_related("child", "from_agency", "from_user").order_by(*order)
 
 
 def sent_by(user):

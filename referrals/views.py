@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency
+from agencies.pagination import peek_page
 from caf.selectors import answers
 from children import services as child_services
 from children.models import AccessEvent
@@ -137,6 +138,9 @@ def referral_answer(request, referral_id: int, action: str):
     return _answer_page(request, referral, "referrals/referral_answer.html", form, titles[action])
 
 
+INBOX_PAGE_SIZE = 50
+
+
 @login_required
 def inbox(request):
     agencies = list(access.agencies_of(request.user))
@@ -151,7 +155,8 @@ def inbox(request):
     criteria = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     referrals = selectors.inbox(
         agency, tab, criteria.get("urgency", ""), criteria.get("sent_from"), criteria.get("sent_to")
-    )[:200]
+    )
+    page = peek_page(referrals, request.GET.get("page"), INBOX_PAGE_SIZE)
     counts = selectors.inbox_counts([agency.pk])
     return render(
         request,
@@ -161,7 +166,7 @@ def inbox(request):
             "agencies": agencies,
             "tab": tab,
             "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.TABS.items()],
-            "referrals": referrals,
+            "page": page,
             "form": filters,
         },
     )

@@ -165,7 +165,9 @@ def test_peek_page_pages_by_fetching_one_row_more(lead_professional, school):
     assert first.has_next() and not first.has_previous() and not first.has_more
     last = peek_page(children, 3, 2, cap=10)
     assert [c.last_name for c in last.object_list] == ["Family4"] and not last.has_next() and last.has_previous()
-    assert peek_page(children, "99", 2, cap=10).number == 3  # past the end: the last page with rows
+    assert peek_page(children, "5", 2, cap=10).number == 3  # past the end: the last page with rows
+    assert peek_page(children, "99999", 2).number == 3  # no cap
+    assert peek_page(children, "3", 2).object_list[0].last_name == "Family4"
     assert peek_page(children, "x", 2, cap=10).number == 1
     capped = peek_page(children, 2, 2, cap=4)
     assert [c.last_name for c in capped.object_list] == ["Family2", "Family3"]
