@@ -389,7 +389,7 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
     version = selectors.published_version(directory, number) if directory else None
     if version is None:
         raise Http404("No such directory")
-    content = version.content
+    content = selectors.version_content(version)
     form = PublicFilterForm(
         request.GET or None,
         type_choices=_term_choices(content, "types", "type_names"),

@@ -110,3 +110,23 @@ def test_the_public_page_keeps_a_constant_number_of_queries(client, published, c
         services.entry_add(actor=coordinator, directory=published, target=service)
     services.directory_publish(actor=coordinator, directory=published)
     assert count() == before
+
+
+def test_a_published_versions_content_is_read_once_and_a_new_version_is_read_afresh(
+    client, published, coordinator, listed_service, other_manager
+):
+    def content_reads():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"/directory/published/{published.slug}/").content.decode()
+        return body, sum('"content"' in q["sql"] for q in queries)
+
+    body, reads = content_reads()
+    assert reads == 1 and "Free" in body
+    assert content_reads()[1] == 0  # decoded once per process: a published version never changes
+
+    services.service_update(actor=other_manager, service=listed_service, cost="£2 a session")
+    services.directory_publish(actor=coordinator, directory=published)
+    body, reads = content_reads()
+    assert reads == 1 and "£2 a session" in body
+    earlier = client.get(f"/directory/published/{published.slug}/versions/1/").content.decode()
+    assert "Free" in earlier and "£2 a session" not in earlier
