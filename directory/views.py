@@ -79,13 +79,22 @@ def agency_sheet(request: HttpRequest, agency_id: int) -> HttpResponse:
     )
 
 
+def _history_page(request: HttpRequest, entries, **context) -> HttpResponse:
+    return render(request, "directory/history.html", {"nav": "directory", "entries": entries, **context})
+
+
 @login_required
 def agency_sheet_history(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = access.get_agency_for_directory_editing(request.user, agency_id)
-    return render(
+    return _history_page(
         request,
-        "directory/agency_sheet_history.html",
-        {"nav": "directory", "agency": agency, "entries": selectors.agency_sheet_history(agency)},
+        selectors.agency_sheet_history(agency),
+        subject=agency.name,
+        heading="Change history of the information sheet",
+        intro="Every change to the sheet, the agency's services and their opening times, with who made it and when.",
+        caption="Changes to the information sheet and services, newest first",
+        back_url=reverse("directory-agency", args=[agency.pk]),
+        back_text="Back to the information sheet",
     )
 
 
@@ -250,10 +259,16 @@ def directory_draft(request: HttpRequest, directory_id: int) -> HttpResponse:
 @login_required
 def directory_history(request: HttpRequest, directory_id: int) -> HttpResponse:
     directory = access.get_directory_for_coordinator(request.user, directory_id)
-    return render(
+    return _history_page(
         request,
-        "directory/directory_history.html",
-        {"nav": "directory", "directory": directory, "entries": selectors.directory_history(directory)},
+        selectors.directory_history(directory),
+        subject=directory.title,
+        heading="Change history",
+        intro="Every change to the directory's details, groups and entries, and each version published, "
+        "with who and when.",
+        caption="Changes to the directory, newest first",
+        back_url=reverse("directory-draft", args=[directory.pk]),
+        back_text="Back to the directory",
     )
 
 
