@@ -19,7 +19,9 @@ class TextField:
 @dataclass(frozen=True)
 class Section:
     key: str
-    number: int
+    # The national CAF's section number (DOMAIN.md): the web gives sections 3 and 4 one page, and splits
+    # section 9 into the child's views and the parent's or carer's, so numbers are labels.
+    number: str
     title: str
     fields: tuple[TextField, ...] = field(default_factory=tuple)
     intro: str = ""
@@ -28,14 +30,14 @@ class Section:
 SECTIONS = (
     Section(
         "identifying-details",
-        1,
+        "1",
         "Identifying details of the child",
         intro="These come from the child's record. Check them with the family; correct them on the record "
         "so they are never typed twice.",
     ),
     Section(
         "assessment-information",
-        2,
+        "2",
         "Assessment information",
         fields=(
             TextField("who_present", "Who was present at the assessment", 2000, rows=3),
@@ -49,7 +51,7 @@ SECTIONS = (
     ),
     Section(
         "family",
-        3,
+        "3 and 4",
         "Parents and carers, and the family and home situation",
         fields=(
             TextField(
@@ -64,13 +66,13 @@ SECTIONS = (
     ),
     Section(
         "assessor",
-        4,
+        "5",
         "The assessor and the lead professional",
         intro="The assessor and lead professional come from this CAF and the child's team around the child.",
     ),
     Section(
         "services",
-        5,
+        "6",
         "Other services working with the child",
         fields=(
             TextField(
@@ -85,25 +87,25 @@ SECTIONS = (
     ),
     Section(
         "strengths-needs",
-        6,
+        "7",
         "Strengths and needs",
         intro="For each element, record strengths and needs. Both are optional: record evidence, not opinion.",
     ),
     Section(
         "conclusions",
-        7,
+        "8",
         "Conclusions, solutions and actions",
         fields=(TextField("conclusions", "Conclusions, solutions and actions", 8000, rows=8),),
     ),
     Section(
         "child-views",
-        8,
+        "9",
         "The child's or young person's views",
         fields=(TextField("views", "The child's or young person's views", 4000),),
     ),
     Section(
         "parent-views",
-        9,
+        "9",
         "The parent's or carer's views",
         fields=(TextField("views", "The parent's or carer's views", 4000),),
     ),

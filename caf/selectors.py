@@ -15,7 +15,7 @@ from .sections import ELEMENT_FIELDS, SECTIONS, element_key
 
 @dataclass
 class Task:
-    number: int
+    number: str  # the national section number
     title: str
     url: str
     state: str  # "not_started", "in_progress" or "completed"
