@@ -489,6 +489,7 @@ def _published_version(slug: str, number: int):
     version = (
         documents.directory_version_model()
         .objects.select_related("directory__setting")
+        .defer("content")  # the status page reads it through directory.selectors.version_content
         .filter(directory__slug=slug, number=number)
         .first()
     )
@@ -505,8 +506,15 @@ def directory_pdf(request, slug: str, number: int):
     job = document_services.document_request_directory(version=version)
     if job.status == job.Status.READY and not request.htmx:
         return redirect("directory-pdf-download", slug, number)
-    template = "caf/_directory_pdf_status.html" if request.htmx else "caf/directory_pdf_status.html"
-    return render(request, template, {"version": version, "job": job, "slug": slug, "number": number})
+    if request.htmx:
+        return render(request, "caf/_directory_pdf_status.html", {"job": job, "slug": slug, "number": number})
+    from directory.selectors import version_content
+
+    return render(
+        request,
+        "caf/directory_pdf_status.html",
+        {"version": version, "content": version_content(version), "job": job, "slug": slug, "number": number},
+    )
 
 
 def directory_pdf_download(request, slug: str, number: int):
