@@ -5,7 +5,7 @@ import random
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import celeryd_init, worker_process_init
 from django.db import InterfaceError, OperationalError
 
 from . import document_services
@@ -16,10 +16,25 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
+# Whether this worker consumes the `pdf` queue (set in the main process before the pool forks).
+_RENDERS_PDFS = True
+
+
+@celeryd_init.connect
+def note_queues(options=None, **kwargs) -> None:
+    global _RENDERS_PDFS
+    queues = (options or {}).get("queues") or []
+    if isinstance(queues, str):
+        queues = queues.split(",")
+    _RENDERS_PDFS = not queues or "pdf" in queues  # no -Q: every declared queue, `pdf` included
+
+
 @worker_process_init.connect
 def warm_up_renderer(**kwargs) -> None:
-    """Load WeasyPrint and set up fontconfig as each pool process starts, not in the first practitioner's
-    render (a cold first render takes about a second longer)."""
+    """Load WeasyPrint and set up fontconfig as each pool process of a `pdf` worker starts, not in the first
+    practitioner's render (a cold first render takes about a second longer)."""
+    if not _RENDERS_PDFS:
+        return
     from . import documents
 
     try:
