@@ -25,7 +25,8 @@ from caf.sections import element_key
 from tests.caf.conftest import team  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# A run beside another (a second checkout on this machine) sets its own Redis database.
+REDIS_URL = os.environ.get("TEST_REDIS_URL_PDF", "redis://127.0.0.1:6379/14")
 
 SAMPLE_STRENGTHS = "Wayne loves drawing trains and shows them proudly to his teacher"
 SAMPLE_NEEDS = "Often collected late from school; seems tired and listless in the mornings"

@@ -29,7 +29,7 @@ from referrals.tasks import SUBJECTS, send_referral_email
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REPO = Path(__file__).resolve().parents[2]
-BROKER_URL = "redis://127.0.0.1:6379/15"
+BROKER_URL = os.environ.get("TEST_REDIS_URL_EMAIL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 30
 SEPARATOR = "-" * 79  # what the console backend writes after each message
 TASK_DONE = re.compile(
