@@ -14,7 +14,7 @@ def service(request):
 
 def _section(url_name: str) -> str:
     """Which item of the service navigation a page belongs to."""
-    if url_name == "home":
+    if url_name == "home" or url_name.startswith("action-"):
         return "home"
     if url_name.startswith(("child", "family-", "involvement-", "lead-", "consent-", "disclosure-", "escalation-")):
         return "children"

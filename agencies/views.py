@@ -74,6 +74,10 @@ def session_keep_alive(request: HttpRequest) -> JsonResponse:
 # --- My work and my profile -----------------------------------------------------------------------
 
 
+HOME_QUEUE_LENGTH = 10
+HOME_OVERDUE_LENGTH = 20
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     from caf import selectors as caf_selectors
@@ -81,6 +85,13 @@ def home(request: HttpRequest) -> HttpResponse:
     from referrals import selectors as referral_selectors
 
     memberships = selectors.memberships_of(request.user)
+    # Ten of the queue on the home page (the queue page has the rest); one row more says whether there is more.
+    queued = list(caf_selectors.actions_queued_for(request.user)[: HOME_QUEUE_LENGTH + 1])
+    if queued:
+        managed = set(access.agencies_managed_by(request.user).values_list("pk", flat=True))
+        for action in queued:
+            action.may_assign = action.owner_agency_id in managed
+    overdue = list(caf_selectors.overdue_actions_led_by(request.user)[: HOME_OVERDUE_LENGTH + 1])
     return render(
         request,
         "agencies/home.html",
@@ -89,6 +100,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "lead_rows": caf_selectors.lead_dashboard(request.user),
             "named_children": access.children_named_for(request.user).select_related("school")[:50],
             "my_actions": caf_selectors.actions_owned_by(request.user),
+            "queued_actions": queued[:HOME_QUEUE_LENGTH],
+            "more_queued": len(queued) > HOME_QUEUE_LENGTH,
+            "overdue_actions": overdue[:HOME_OVERDUE_LENGTH],
+            "more_overdue": len(overdue) > HOME_OVERDUE_LENGTH,
             "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
             "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
             "notifications": referral_selectors.unread_notifications(request.user)[:5],

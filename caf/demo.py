@@ -1,5 +1,6 @@
 """A completed CAF for Wayne Carter (the school as assessor, the health visitor as lead professional),
-with a delivery plan of five actions across the agencies (one overdue) and one review. Idempotent."""
+with a delivery plan of five actions across the agencies (one overdue: housing's, whose officer sees it
+although the family's consent gives housing basic details only) and one review. Idempotent."""
 
 from datetime import timedelta
 
@@ -66,6 +67,16 @@ def load() -> None:
     caf = services.caf_complete(actor=teacher, assessment=caf, consent_confirmed=True)
 
     today = timezone.localdate()
+    # What each owner is told of the need: housing's consent covers basic details only, so its officer
+    # sees this and the action, not the CAF.
+    why = {
+        "Riverside Primary School": "Wayne is often collected late and is tired in class.",
+        "Northfield Medical Practice": "Jess has told the team she is anxious and low and would like support.",
+        "Pathways Drug and Alcohol Service": "Sasha has agreed to talk to the service about his drinking.",
+        "Northfield Housing Options": "The family of five lives in a two-bedroom temporary flat on the third floor, "
+        "and the overcrowding affects the children's sleep and routines. Jess has asked for help with settled housing.",
+        "Northfield Health Visiting Team": "Zac is not gaining weight as expected.",
+    }
     plan = [
         (
             "Late collection and tiredness",
@@ -120,6 +131,7 @@ def load() -> None:
                 assessment=caf,
                 need=need,
                 what=what,
+                why_for_owner=why[agency],
                 owner=owner,
                 owner_agency=agencies[agency],
                 due_on=today + timedelta(days=days),

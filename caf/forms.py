@@ -1,7 +1,7 @@
 from django import forms
 
 from agencies.govuk_forms import DateField, GovukForm, GovukModelForm
-from agencies.models import Agency, User
+from agencies.models import User
 
 from .models import ECM_AIM_CHOICES, Action, Assessment
 
@@ -49,57 +49,106 @@ class CompleteForm(GovukForm):
     )
 
 
+def owner_choice(agency_id: int, user_id: int | None = None) -> str:
+    """The value of one option of "who will do it": an agency as a whole, or one of its practitioners."""
+    return f"{agency_id}" if user_id is None else f"{agency_id}:{user_id}"
+
+
 class ActionForm(GovukModelForm):
+    """An action of the delivery plan. Its owner is chosen from the team around the child (an agency as a
+    whole, or one of its practitioners), never typed: `team` is [(agency, [users])] from
+    caf.selectors.action_owner_choices."""
+
     due_on = DateField(label="By when")
-    owner_email = forms.EmailField(
-        label="Practitioner responsible (email address, optional)",
-        required=False,
-        help_text="Leave blank to give the action to the agency as a whole",
-    )
 
     class Meta:
         model = Action
-        fields = ["need", "what", "owner_agency", "due_on", "desired_outcome", "ecm_aim"]
+        fields = ["need", "what", "why_for_owner", "due_on", "desired_outcome", "ecm_aim"]
         widgets = {
             "need": forms.Textarea(attrs={"rows": 2}),
             "what": forms.Textarea(attrs={"rows": 3}),
+            "why_for_owner": forms.Textarea(attrs={"rows": 3}),
             "desired_outcome": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"owner_agency": "Agency responsible"}
+        labels = {"why_for_owner": "Why it is needed, for whoever does it"}
+        help_texts = {
+            "why_for_owner": "Whoever does the action sees this, not the CAF: the family may have agreed to share "
+            "only basic details with their agency. Say what they need to know to do it, and no more."
+        }
         error_messages = {
             "need": {"required": "Enter the need the action addresses"},
             "what": {"required": "Enter what will be done"},
-            "owner_agency": {"required": "Select the agency responsible"},
+            "why_for_owner": {"required": "Enter why the action is needed, for whoever does it"},
             "desired_outcome": {"required": "Enter the desired outcome"},
             "ecm_aim": {"required": "Select the Every Child Matters outcome and aim"},
         }
 
-    def __init__(self, *args, team_agencies=None, **kwargs):
+    field_order = ["need", "what", "why_for_owner", "owner", "due_on", "desired_outcome", "ecm_aim"]
+
+    def __init__(self, *args, team=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_agency"].queryset = team_agencies if team_agencies is not None else Agency.objects.none()
+        self.fields["why_for_owner"].required = True
+        self._owners = {}
+        groups = []
+        for agency, members in team:
+            options = [(owner_choice(agency.pk), f"{agency.name} (the agency as a whole)")]
+            self._owners[owner_choice(agency.pk)] = (agency, None)
+            for user in members:
+                label = f"{user.full_name}, {user.job_title}" if user.job_title else user.full_name
+                options.append((owner_choice(agency.pk, user.pk), label))
+                self._owners[owner_choice(agency.pk, user.pk)] = (agency, user)
+            groups.append((agency.name, options))
+        self.fields["owner"] = forms.ChoiceField(
+            label="Who will do it",
+            help_text="Choose a practitioner from the team around the child, or an agency as a whole: its "
+            "managers will give the action to one of their practitioners.",
+            choices=[("", "Choose who will do it"), *groups],
+            error_messages={
+                "required": "Select who will do the action",
+                "invalid_choice": "Select who will do the action from the team around the child",
+            },
+        )
+        if self.instance.pk and self.instance.owner_agency_id:
+            self.initial.setdefault("owner", owner_choice(self.instance.owner_agency_id, self.instance.owner_id))
         self.fields["ecm_aim"] = forms.ChoiceField(
             label="Every Child Matters outcome and aim",
             choices=[("", "Choose an outcome and aim"), *ECM_AIM_CHOICES],
             error_messages={"required": "Select the Every Child Matters outcome and aim"},
         )
+        self.order_fields(self.field_order)
         self.style_fields()
-        if self.instance.pk and self.instance.owner_id:
-            self.initial.setdefault("owner_email", self.instance.owner.email)
 
     def clean(self):
         data = super().clean()
-        email = (data.get("owner_email") or "").strip().lower()
-        data["owner"] = None
-        if email:
-            owner = User.objects.filter(email=email, is_active=True).first()
-            if owner is None:
-                self.add_error("owner_email", "There is no practitioner with that email address")
-            data["owner"] = owner
+        chosen = self._owners.get(data.get("owner") or "")
+        data["owner_agency"], data["owner"] = chosen if chosen else (None, None)
         return data
 
 
+class ActionAssignForm(GovukForm):
+    """A manager gives an action their agency holds to one of its practitioners."""
+
+    owner = forms.ModelChoiceField(
+        label="Who will do it",
+        queryset=User.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Select the practitioner who will do the action",
+            "invalid_choice": "Select a practitioner of your agency",
+        },
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members if members is not None else User.objects.none()
+        self.fields["owner"].label_from_instance = lambda user: (
+            f"{user.full_name}, {user.job_title}" if user.job_title else user.full_name
+        )
+
+
 class ActionProgressForm(GovukForm):
-    status = forms.ChoiceField(label="Status", choices=Action.Status.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(label="Where the action stands", choices=Action.Status.choices, widget=forms.RadioSelect)
     note = forms.CharField(
         label="Progress note",
         required=False,

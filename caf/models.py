@@ -214,6 +214,9 @@ class Action(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")
     need = models.TextField("the need it addresses", max_length=2000)
     what = models.TextField("what will be done", max_length=2000)
+    # What the owner is told of the need, written by the lead professional for them: an owner whose agency
+    # the family's consent covers for basic details only sees this, never the CAF (docs/architecture.md).
+    why_for_owner = models.TextField("why it is needed, for whoever does it", max_length=2000, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="caf_actions"
     )
@@ -228,7 +231,12 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            # The agencies' work queues (actions given to an agency as a whole) and the overdue sweep.
+            models.Index(fields=["owner_agency", "status"], condition=Q(owner__isnull=True), name="action_queue"),
+            models.Index(fields=["status", "due_on"], name="action_status_due"),
+        ]
 
     def __str__(self):
         return self.what[:80]

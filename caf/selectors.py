@@ -144,16 +144,65 @@ def plan_actions(assessment: Assessment) -> list[Action]:
 
 
 def actions_owned_by(user):
-    """The open actions a practitioner owns, across every CAF they may still read."""
+    """The open actions given to a practitioner by name, soonest due first, whatever the family's consent lets
+    their agency see of the CAF (agencies.access decides)."""
     from agencies import access
 
-    visible = access.children_visible_to(user, access.Level.ADDITIONAL, include_emergency=False)
+    return access.actions_owned_by(user).select_related("assessment__child", "owner_agency").order_by("due_on", "pk")
+
+
+def actions_queued_for(user):
+    """The open actions given to the user's agencies as a whole, awaiting a named owner, soonest due first."""
+    from agencies import access
+
+    return access.actions_queued_for(user).select_related("assessment__child", "owner_agency").order_by("due_on", "pk")
+
+
+def overdue_actions_led_by(user):
+    """Every overdue action on the plans of the children the user leads: which, whose, for whom, since when."""
+    from children.selectors import children_led_by
+
     return (
-        Action.objects.filter(owner=user, status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS])
-        .filter(assessment__child__in=visible, assessment__is_current=True)
-        .select_related("assessment__child", "owner_agency")
-        .order_by("due_on")
+        Action.objects.filter(
+            assessment__child__in=children_led_by(user),
+            assessment__is_current=True,
+            status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS],
+            due_on__lt=timezone.localdate(),
+        )
+        .exclude(assessment__status=Assessment.Status.CLOSED)
+        .select_related("assessment__child", "owner", "owner_agency")
+        .order_by("due_on", "pk")
     )
+
+
+def action_owner_choices(child) -> list:
+    """Who may be given an action on this child's plan: each agency of the team that the sharing rules cover,
+    with its current practitioners, as [(agency, [users])] in two queries."""
+    from agencies import access
+    from agencies.models import Membership
+
+    agencies = list(access.agencies_that_may_hold_actions(child).order_by("name"))
+    members = {agency.pk: [] for agency in agencies}
+    for membership in (
+        Membership.objects.current()
+        .filter(agency__in=[a.pk for a in agencies], user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user_id")
+    ):
+        members[membership.agency_id].append(membership.user)
+    return [(agency, members[agency.pk]) for agency in agencies]
+
+
+def action_page(action) -> dict:
+    """What an action's page shows: its notes and the lead professional's contact (no CAF), in two queries."""
+    from children.models import LeadProfessional
+
+    return {
+        "notes": list(action.notes.select_related("written_by")),
+        "lead": LeadProfessional.objects.filter(child_id=action.assessment.child_id, ended_on__isnull=True)
+        .select_related("practitioner", "agency")
+        .first(),
+    }
 
 
 def lead_dashboard(user):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies import access
 from agencies.models import Agency, Membership, User
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
 
@@ -199,17 +200,51 @@ def caf_close(*, actor: User, assessment: Assessment, reason: str, notes: str) -
 # --- The delivery plan ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def action_save(*, actor: User, action: Action) -> Action:
-    """Add or change an action of the delivery plan (the lead professional's job)."""
+def _action_owner_errors(action: Action) -> dict:
+    """Nothing is given to an agency or a person outside the team around the child: the owning agency is in
+    the team and covered by the child's sharing rules, and a named owner is one of its current practitioners."""
+    if action.owner_agency_id is None:
+        return {"owner": "Select who will do the action"}
+    child = action.assessment.child
+    if not access.agencies_that_may_hold_actions(child).filter(pk=action.owner_agency_id).exists():
+        return {
+            "owner": "Select who will do the action from the team around the child: that agency is not in the "
+            "team, or the family's consent does not cover it"
+        }
     if (
         action.owner_id
-        and not Membership.objects.current().filter(user_id=action.owner_id, agency_id=action.owner_agency_id).exists()
+        and not Membership.objects.current()
+        .filter(user_id=action.owner_id, user__is_active=True, agency_id=action.owner_agency_id)
+        .exists()
     ):
-        raise ValidationError({"owner": "The owner must be a member of the agency the action is given to"})
-    if action.pk is None and action.due_on < timezone.localdate():
-        raise ValidationError({"due_on": "The date it is due by must be today or in the future"})
+        return {"owner": "The practitioner must be a current member of the agency the action is given to"}
+    return {}
+
+
+@transaction.atomic
+def action_save(*, actor: User, action: Action) -> Action:
+    """Add or change an action of the delivery plan (the lead professional's job). Its owner is always in the
+    team around the child."""
+    errors = _action_owner_errors(action)
+    if action.pk is None and action.due_on and action.due_on < timezone.localdate():
+        errors["due_on"] = "The date it is due by must be today or in the future"
+    if errors:
+        raise ValidationError(errors)
     action.full_clean()
+    _as(action, actor).save()
+    return action
+
+
+@transaction.atomic
+def action_assign(*, actor: User, action: Action, owner: User) -> Action:
+    """A manager of the owning agency gives the action to one of its practitioners (by name)."""
+    action = Action.objects.select_for_update().select_related("assessment__child").get(pk=action.pk)
+    if not access.may_manage_agency(actor, action.owner_agency):
+        raise ValidationError("Only a manager of the agency the action is given to can give it to a practitioner")
+    action.owner = owner
+    errors = _action_owner_errors(action)
+    if errors:
+        raise ValidationError(errors)
     _as(action, actor).save()
     return action
 

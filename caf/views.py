@@ -11,12 +11,12 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.middleware import pending_submission_take
-from agencies.models import Agency, User
+from agencies.models import User
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
 
 from . import selectors, services
-from .forms import ActionForm, ActionProgressForm, CloseForm, CompleteForm, ReviewForm, SectionForm
+from .forms import ActionForm, CloseForm, CompleteForm, ReviewForm, SectionForm
 from .models import Action, Element
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
 
@@ -331,10 +331,6 @@ def plan(request, assessment, rights):
     )
 
 
-def _team_agencies(assessment):
-    return Agency.objects.filter(involvements__child=assessment.child, involvements__ended_on__isnull=True).distinct()
-
-
 def _team_users(assessment):
     return (
         User.objects.filter(
@@ -352,8 +348,9 @@ def action_edit(request, assessment, rights, action_id=None):
     action = (
         get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
     )
-    form = ActionForm(request.POST or None, instance=action, team_agencies=_team_agencies(assessment))
+    form = ActionForm(request.POST or None, instance=action, team=selectors.action_owner_choices(assessment.child))
     if request.method == "POST" and form.is_valid():
+        form.instance.owner_agency = form.cleaned_data["owner_agency"]
         form.instance.owner = form.cleaned_data["owner"]
         try:
             services.action_save(actor=request.user, action=form.instance)
@@ -365,19 +362,13 @@ def action_edit(request, assessment, rights, action_id=None):
     return _render(request, "caf/action_edit.html", assessment, rights, form=form, action=action)
 
 
-@caf_page("read", "action progress")
-def action_progress(request, assessment, rights, action_id):
-    action = get_object_or_404(
-        Action.objects.select_related("owner", "owner_agency"), pk=action_id, assessment=assessment
-    )
-    if not access.may_update_action(request.user, action, rights):
-        raise Http404("No such action")
-    form = ActionProgressForm(request.POST or None, initial={"status": action.status})
-    if request.method == "POST" and form.is_valid():
-        services.action_progress(actor=request.user, action=action, **form.cleaned_data)
-        messages.success(request, "Progress has been recorded")
-        return redirect("caf-plan", assessment.pk)
-    return _render(request, "caf/action_progress.html", assessment, rights, form=form, action=action)
+@login_required
+def action_progress(request, assessment_id: int, action_id: int):
+    """Progress is recorded on the action's own page, which its owner can open whatever the CAF's sharing:
+    307 keeps the method and body of a form posted to this older address."""
+    response = redirect("action-detail", action_id)
+    response.status_code = 307
+    return response
 
 
 @caf_page("plan", "record a review")

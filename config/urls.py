@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("children.urls")),
     path("caf/", include("caf.urls")),
+    path("actions/", include("caf.action_urls")),
     path("directory/", include("directory.urls")),
     path("openreferral/", include("directory.openreferral_urls")),
     path("referrals/", include("referrals.urls")),

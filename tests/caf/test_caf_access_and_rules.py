@@ -75,9 +75,7 @@ def test_the_caf_access_table(client, team, caf, action, persona):
     )
     assert ok(plan, status(reverse("caf-action-new", args=[caf.pk]))), "change the plan"
     assert ok(plan, status(reverse("caf-review-new", args=[caf.pk]))), "record a review"
-    response = client.post(
-        reverse("caf-action-progress", args=[caf.pk, action.pk]), {"status": "in_progress", "note": "Started"}
-    )
+    response = client.post(reverse("action-detail", args=[action.pk]), {"status": "in_progress", "note": "Started"})
     assert ok(update_action, response.status_code), "update the action"
     action.refresh_from_db()
     assert (action.status == "in_progress") is update_action
@@ -170,7 +168,8 @@ def test_bad_input_is_refused_clearly_and_script_is_shown_as_text(client, team, 
         {
             "need": "n",
             "what": "w",
-            "owner_agency": team["school"].pk,
+            "why_for_owner": "y",
+            "owner": str(team["school"].pk),
             "desired_outcome": "o",
             "ecm_aim": "1:1",
             "due_on_0": "1",
