@@ -423,6 +423,8 @@ def actions_queued_for(user: User):
 
 def action_access(user: User, action) -> ActionAccess:
     """Everything this user may do with this action, in a handful of queries."""
+    from caf.models import Assessment
+
     if not user.is_authenticated or not user.is_active:
         return NO_ACTION_ACCESS
     assessment = action.assessment
@@ -438,8 +440,6 @@ def action_access(user: User, action) -> ActionAccess:
         .exists()
     )
     rights = child_access(user, assessment.child)
-    from caf.models import Assessment
-
     return ActionAccess(
         is_owner=in_owning_agency and action.owner_id == user.pk,
         in_owning_agency=in_owning_agency,

@@ -3,6 +3,8 @@ the delivery plan, reviews and closure. Each is atomic and records the acting us
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
@@ -224,14 +226,17 @@ def _action_owner_errors(action: Action) -> dict:
 @transaction.atomic
 def action_save(*, actor: User, action: Action) -> Action:
     """Add or change an action of the delivery plan (the lead professional's job). Its owner is always in the
-    team around the child."""
+    team around the child, and a new owner is told."""
     errors = _action_owner_errors(action)
     if action.pk is None and action.due_on and action.due_on < timezone.localdate():
         errors["due_on"] = "The date it is due by must be today or in the future"
     if errors:
         raise ValidationError(errors)
     action.full_clean()
+    before = Action.objects.filter(pk=action.pk).values_list("owner_id", "owner_agency_id").first()
     _as(action, actor).save()
+    if before != (action.owner_id, action.owner_agency_id):
+        _action_assigned_notify(action, actor)
     return action
 
 
@@ -241,12 +246,160 @@ def action_assign(*, actor: User, action: Action, owner: User) -> Action:
     action = Action.objects.select_for_update().select_related("assessment__child").get(pk=action.pk)
     if not access.may_manage_agency(actor, action.owner_agency):
         raise ValidationError("Only a manager of the agency the action is given to can give it to a practitioner")
+    if action.owner_id == owner.pk:
+        return action
     action.owner = owner
     errors = _action_owner_errors(action)
     if errors:
         raise ValidationError(errors)
     _as(action, actor).save()
+    _action_assigned_notify(action, actor)
     return action
+
+
+# --- Prompts: an action given, an action overdue, a review coming up ----------------------------------
+#
+# Each prompt is a notification (agencies.notifications) with an occurrence key naming what happened, so
+# however often the beat tasks run, and however many workers run them, each is told once.
+
+REVIEW_DUE_WORKING_DAYS = 3
+OVERDUE_BATCH = 500
+
+
+def _action_summary(action: Action) -> str:
+    due = action.due_on
+    return f"{action.what[:120]} ({action.assessment.child.display_name}, due {due.day} {due:%B %Y})"
+
+
+def _action_assigned_notify(action: Action, actor: User | None) -> None:
+    """Tell the new owner (or, for an agency as a whole, its managers, who give it to someone) of the action."""
+    from agencies.notifications import Event, agency_managers, notify
+
+    if action.owner_id:
+        recipients, text = [action.owner], f"An action for you: {_action_summary(action)}"
+    else:
+        recipients = agency_managers(action.owner_agency)
+        text = f"An action for {action.owner_agency.name} to give to a practitioner: {_action_summary(action)}"
+    # Each change of owner is its own occurrence (the history row of the change), so giving an action back
+    # to someone who had it before tells them again.
+    change = action.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    notify(
+        event=Event.ACTION_ASSIGNED,
+        recipients=recipients,
+        occurrence=f"action:{action.pk}:assigned:{change}",
+        text=text,
+        link=reverse("action-detail", args=[action.pk]),
+        actor=actor,
+    )
+
+
+def _overdue_occurrence(action: Action) -> str:
+    # A new due date that passes is a new occurrence: the action became overdue again.
+    return f"action:{action.pk}:overdue:{action.due_on.isoformat()}"
+
+
+def actions_overdue_notify(today=None) -> int:
+    """Tell the owner (for an action not yet given to a practitioner, the owning agency's managers) and the
+    lead professional, once, that an action has become overdue. Returns how many actions were notified now."""
+    today = today or timezone.localdate()
+    overdue = (
+        Action.objects.filter(
+            status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS],
+            due_on__lt=today,
+            assessment__is_current=True,
+        )
+        .exclude(assessment__status=Assessment.Status.CLOSED)
+        .select_related("assessment__child", "owner", "owner_agency")
+        .order_by("pk")
+    )
+    ids = list(overdue.values_list("pk", flat=True))
+    notified = 0
+    for start in range(0, len(ids), OVERDUE_BATCH):
+        notified += _overdue_batch_notify(list(overdue.filter(pk__in=ids[start : start + OVERDUE_BATCH])))
+    return notified
+
+
+def _overdue_batch_notify(batch: list[Action]) -> int:
+    from agencies.models import Notification
+    from agencies.notifications import Event, agency_managers, notify
+
+    # Most overdue actions were notified on an earlier run: one query finds them, so each run costs little.
+    done = set(
+        Notification.objects.filter(occurrence__in=[_overdue_occurrence(a) for a in batch]).values_list(
+            "occurrence", flat=True
+        )
+    )
+    leads = dict(
+        LeadProfessional.objects.filter(
+            child_id__in={a.assessment.child_id for a in batch}, ended_on__isnull=True
+        ).values_list("child_id", "practitioner")
+    )
+    lead_users = User.objects.in_bulk(set(leads.values()))
+    notified = 0
+    for action in batch:
+        occurrence = _overdue_occurrence(action)
+        if occurrence in done:
+            continue
+        owners = [action.owner] if action.owner_id else agency_managers(action.owner_agency)
+        lead = lead_users.get(leads.get(action.assessment.child_id))
+        # Only those who may still open the action are told of it (an owner whose agency left the team is not).
+        recipients = [u for u in [*owners, lead] if u is not None and access.action_access(u, action).may_view]
+        if notify(
+            event=Event.ACTION_OVERDUE,
+            recipients=recipients,
+            occurrence=occurrence,
+            text=f"Action overdue: {_action_summary(action)}",
+            link=reverse("action-detail", args=[action.pk]),
+        ):
+            notified += 1
+    return notified
+
+
+def reviews_due_notify(today=None) -> int:
+    """Tell the lead professional and the team (the practitioners named in it and the owners of open actions),
+    once, that a CAF's next review is due within REVIEW_DUE_WORKING_DAYS working days. Returns how many
+    reviews were notified now."""
+    from agencies.notifications import Event, notify
+    from referrals.services import add_working_days
+
+    today = today or timezone.localdate()
+    horizon = add_working_days(today, REVIEW_DUE_WORKING_DAYS)
+    latest = Review.objects.filter(assessment_id=OuterRef("assessment_id")).order_by("-held_on", "-pk").values("pk")
+    reviews = (
+        Review.objects.filter(next_review_on__gt=today, next_review_on__lte=horizon, assessment__is_current=True)
+        .exclude(assessment__status=Assessment.Status.CLOSED)
+        .annotate(latest=Subquery(latest[:1]))
+        .filter(pk=F("latest"))
+        .select_related("assessment__child")
+    )
+    notified = 0
+    for review in reviews:
+        child = review.assessment.child
+        team = set(
+            LeadProfessional.objects.filter(child=child, ended_on__isnull=True).values_list("practitioner", flat=True)
+        )
+        team |= set(
+            Involvement.objects.current()
+            .filter(child=child, practitioner__isnull=False)
+            .values_list("practitioner", flat=True)
+        )
+        team |= set(
+            review.assessment.actions.filter(
+                owner__isnull=False, status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS]
+            ).values_list("owner", flat=True)
+        )
+        # Only those who may still see the child are told (a practitioner whose agency left the team is not).
+        recipients = [u for u in User.objects.filter(pk__in=team) if access.child_access(u, child).may_view_basic]
+        when = review.next_review_on
+        if notify(
+            event=Event.REVIEW_DUE,
+            recipients=recipients,
+            occurrence=f"review:{review.pk}:due:{when.isoformat()}",
+            text=f"Team around the child review due for {child.display_name} on {when:%A} {when.day} {when:%B}",
+            link=child.get_absolute_url(),
+        ):
+            notified += 1
+    return notified
 
 
 @transaction.atomic

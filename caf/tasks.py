@@ -8,7 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import celeryd_init, worker_process_init
 from django.db import InterfaceError, OperationalError
 
-from . import document_services
+from . import document_services, services
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +91,15 @@ def sweep_document_jobs() -> int:
 def tidy_document_files() -> dict:
     """Delete CAF copies past DOCUMENT_RETENTION_DAYS and files no ready job owns."""
     return document_services.document_files_tidy()
+
+
+@shared_task(name="caf.notify_overdue_actions")
+def notify_overdue_actions() -> int:
+    """Tell owners and lead professionals, once, of actions that have become overdue."""
+    return services.actions_overdue_notify()
+
+
+@shared_task(name="caf.notify_reviews_due")
+def notify_reviews_due() -> int:
+    """Tell lead professionals and teams, once, of reviews due within three working days."""
+    return services.reviews_due_notify()

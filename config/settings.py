@@ -287,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
     "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
+    # Each prompt is told once (its occurrence key), so running often only makes prompts timelier.
+    "notify-overdue-actions": {
+        "task": "caf.notify_overdue_actions",
+        "schedule": env_int("ACTION_PROMPTS_SECONDS", 60 * 60),
+    },
+    "notify-reviews-due": {"task": "caf.notify_reviews_due", "schedule": env_int("ACTION_PROMPTS_SECONDS", 60 * 60)},
 }
 # A CAF's PDF copy is deleted this many days after it was made (the job stays, as a record): a new copy
 # takes a second to make, and every copy kept is a copy of the family's information to lose.
