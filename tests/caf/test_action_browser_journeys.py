@@ -51,7 +51,7 @@ def plan(team):
 
 def test_the_housing_officer_opens_and_updates_his_overdue_action(page, team, plan, password):
     page.sign_in(team["housing"].email, password)
-    owned = page.get_by_role("link", name="Assess the family for settled accommodation")
+    owned = page.get_by_role("link", name="Assess the family for settled accommodation", exact=True)
     expect(owned).to_be_visible()
     expect(page.get_by_text("You have no actions")).to_have_count(0)
     expect(page.get_by_text("Overdue")).to_be_visible()
@@ -97,9 +97,9 @@ def test_the_manager_gives_a_queued_action_to_the_officer_and_the_lead_sees_what
     page.get_by_role("button", name="Sign out").first.click()
     page.sign_in(team["lead"].email, password)
     expect(page.get_by_role("heading", name="Overdue actions")).to_be_visible()
-    overdue = page.get_by_role("link", name="Assess the family for settled accommodation")
+    overdue = page.get_by_role("link", name="Assess the family for settled accommodation", exact=True)
     expect(overdue).to_be_visible()
-    expect(page.get_by_role("link", name="Visit the flat and report on its condition")).to_have_count(0)
+    expect(page.get_by_role("link", name="Visit the flat and report on its condition", exact=True)).to_have_count(0)
     assert_accessible(page)
     overdue.click()
     page.get_by_role("heading", name="Assess the family for settled accommodation").wait_for()
@@ -111,7 +111,7 @@ def test_the_manager_gives_a_queued_action_to_the_officer_and_the_lead_sees_what
 def test_the_officer_updates_his_action_without_javascript(page_without_js, team, plan, password):
     page = page_without_js
     page.sign_in(team["housing"].email, password)
-    page.get_by_role("link", name="Assess the family for settled accommodation").click()
+    page.get_by_role("link", name="Assess the family for settled accommodation", exact=True).click()
     page.get_by_label("Done").check()
     page.get_by_role("button", name="Save progress").click()
     expect(page.get_by_text("Progress has been recorded")).to_be_visible()

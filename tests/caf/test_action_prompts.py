@@ -197,6 +197,8 @@ def test_working_days_skip_weekends_and_bank_holidays_for_the_review_prompt(peop
 
 def test_only_the_latest_review_of_an_open_caf_prompts(people, caf):
     today = timezone.localdate()
+    caf.started_at = timezone.now() - timedelta(days=10)
+    caf.save()
     _review(people, caf, next_review_on=add_working_days(today, 2), held_on=today - timedelta(days=1))
     _review(people, caf, next_review_on=today + timedelta(days=40), held_on=today)  # rearranged at a meeting
     assert services.reviews_due_notify(today=today) == 0

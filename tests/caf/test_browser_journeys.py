@@ -114,7 +114,7 @@ def test_the_whole_caf_cycle_in_the_browser(page, team, password):
     # The action's owner updates it from their home page.
     page.get_by_role("button", name="Sign out").first.click()
     page.sign_in(team["assessor"].email, password)
-    page.get_by_role("link", name="Breakfast club place").click()
+    page.get_by_role("link", name="Breakfast club place", exact=True).click()
     page.get_by_role("heading", name="Breakfast club place").wait_for()
     assert_accessible(page)
     page.get_by_label("Done").check()
