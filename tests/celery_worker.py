@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 BROKER_URL = os.environ.get("TEST_REDIS_URL_EMAIL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 30
 SEPARATOR = "-" * 79  # what the console backend writes after each message
-TASK_DONE = re.compile(
-    r"Task agencies\.send_notification_email\[(?P<id>[0-9a-f-]+)\] succeeded in [\d.e-]+s: (?P<sent>\d+)"
-)
+TASK_DONE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded in [\d.e-]+s: (?P<sent>\d+)")
+# A port in this checkout's range with nothing listening: a broker that is down.
+DEAD_BROKER_URL = os.environ.get("TEST_DEAD_BROKER_URL", "redis://127.0.0.1:8159/0")
 
 
 def database_url() -> str:
@@ -59,8 +59,9 @@ class Worker:
                 sent[(to.group(1).strip(), subject.group(1).strip())] += 1
         return sent
 
-    def finished_tasks(self) -> dict[str, int]:
-        return {m["id"]: int(m["sent"]) for m in TASK_DONE.finditer(self.output())}
+    def finished_tasks(self, name: str = "agencies.send_notification_email") -> dict[str, int]:
+        """{task id: what it returned} of each task of that name that succeeded (they all return counts)."""
+        return {m["id"]: int(m["sent"]) for m in TASK_DONE.finditer(self.output()) if m["name"] == name}
 
     def wait_for(self, condition, what: str):
         deadline = time.monotonic() + WAIT_SECONDS
@@ -91,19 +92,31 @@ def tasks_go_to_redis(settings, email_redis):
     settings.CELERY_BROKER_URL = BROKER_URL
     before = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
 
-    def reset_connections():
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
-    reset_connections()
+    use_broker(BROKER_URL)
+    celery_app.conf.update(task_always_eager=False)
     try:
         yield
     finally:
-        reset_connections()
+        _reset_connections()
         celery_app.conf.update(before)
+
+
+def _reset_connections():
+    from kombu import pools
+
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    # kombu keeps producer pools per broker URL in a global registry: clear it, or a pool closed above is
+    # handed out again ("Acquire on closed pool") when the test switches brokers.
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery at another broker (DEAD_BROKER_URL: as if Redis were down)."""
+    celery_app.conf.update(broker_url=url)
+    _reset_connections()
 
 
 @pytest.fixture
@@ -116,6 +129,8 @@ def worker(tmp_path, email_redis, transactional_db):
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "PYTHONUNBUFFERED": "1",
+        # Digests may go at any hour of the test run (the default is from 7am).
+        "NOTIFICATION_DIGEST_HOUR": "0",
     }
     env.pop("EMAIL_HOST", None)  # an SMTP host would override EMAIL_BACKEND
     command = [
