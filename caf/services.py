@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, Membership, User
+from agencies.models import Agency, Membership, Notification, User
+from agencies.notifications import Event, agency_managers, notify
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
+from referrals.services import add_working_days
 
 from .models import Action, Assessment, Element, ProgressNote, Review, SectionEntry
 from .sections import SECTIONS
@@ -273,8 +275,6 @@ def _action_summary(action: Action) -> str:
 
 def _action_assigned_notify(action: Action, actor: User | None) -> None:
     """Tell the new owner (or, for an agency as a whole, its managers, who give it to someone) of the action."""
-    from agencies.notifications import Event, agency_managers, notify
-
     if action.owner_id:
         recipients, text = [action.owner], f"An action for you: {_action_summary(action)}"
     else:
@@ -320,9 +320,6 @@ def actions_overdue_notify(today=None) -> int:
 
 
 def _overdue_batch_notify(batch: list[Action]) -> int:
-    from agencies.models import Notification
-    from agencies.notifications import Event, agency_managers, notify
-
     # Most overdue actions were notified on an earlier run: one query finds them, so each run costs little.
     done = set(
         Notification.objects.filter(occurrence__in=[_overdue_occurrence(a) for a in batch]).values_list(
@@ -359,9 +356,6 @@ def reviews_due_notify(today=None) -> int:
     """Tell the lead professional and the team (the practitioners named in it and the owners of open actions),
     once, that a CAF's next review is due within REVIEW_DUE_WORKING_DAYS working days. Returns how many
     reviews were notified now."""
-    from agencies.notifications import Event, notify
-    from referrals.services import add_working_days
-
     today = today or timezone.localdate()
     horizon = add_working_days(today, REVIEW_DUE_WORKING_DAYS)
     latest = Review.objects.filter(assessment_id=OuterRef("assessment_id")).order_by("-held_on", "-pk").values("pk")
