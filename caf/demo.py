@@ -163,3 +163,5 @@ def load() -> None:
         parent_comments="Jess feels listened to.",
         next_review_on=today + timedelta(days=28),
     )
+    # What beat would do within the hour: housing's officer and the lead are told the action is overdue.
+    services.actions_overdue_notify()

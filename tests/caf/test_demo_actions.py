@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from agencies import demo
-from agencies.models import User
+from agencies.models import Notification, User
 from caf import demo as caf_demo
 from caf.models import Action
 from children import demo as children_demo
@@ -21,6 +21,7 @@ def test_the_housing_officer_owns_the_overdue_action_on_waynes_plan_and_sees_it(
     action = Action.objects.get(owner=mark)
     assert action.is_overdue and action.assessment.child.first_name == "Wayne"
     assert action.why_for_owner
+    assert Notification.objects.filter(user=mark, event="action_overdue").count() == 1
     client.force_login(mark)
     home = client.get(reverse("home")).content.decode()
     assert "You have no actions" not in home
