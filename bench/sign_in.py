@@ -22,6 +22,7 @@ import argparse
 import http.client
 import os
 import re
+import runpy
 import secrets
 import signal
 import statistics
@@ -267,10 +268,10 @@ def main():
             server.wait(timeout=30)
 
     worker_class = args.worker_class or "gthread"
-    threads = args.threads or "config default"
+    threads = args.threads or runpy.run_path(str(REPO / "config" / "gunicorn.py"))["threads"]
     print()
     print(f"{datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"gunicorn: {args.workers} workers, {worker_class}, threads {threads}; hasher {hasher}")
+    print(f"gunicorn: {args.workers} workers, {worker_class}, {threads} threads each; hasher {hasher}")
     old = "Django's default Argon2 (100 MiB, 8 lanes), re-hashed at each sign-in"
     print(f"passwords: {old if args.old_hashes else 'current hasher parameters'}")
     print()
