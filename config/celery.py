@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -20,8 +21,13 @@ app.conf.task_default_queue = "celery"
 app.autodiscover_tasks()
 
 
-@app.on_after_configure.connect
-def make_the_beat_schedule_folder(sender, **kwargs):
-    # Beat opens its schedule file (a shelve database) before any beat signal fires, and shelve does not
-    # create folders; the default lives in the ignored var/ folder, which a fresh clone does not have.
-    Path(sender.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+class PersistentSchedulerInItsFolder(PersistentScheduler):
+    """Beat's default scheduler, creating the folder of its schedule file first (settings.CELERY_BEAT_SCHEDULER).
+
+    shelve does not create folders, and the default file lives in the ignored var/ folder, which a fresh
+    clone does not have. Only beat runs this, so web processes never write beside the code.
+    """
+
+    def _open_schedule(self):
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open_schedule()

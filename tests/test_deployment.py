@@ -219,3 +219,17 @@ def test_beats_schedule_file_lives_where_git_ignores_it():
         assert ignored.returncode == 0, f"{relative} is not ignored"
     tracked = subprocess.run(["git", "ls-files", "*celerybeat*"], cwd=ROOT, capture_output=True, text=True)
     assert tracked.stdout == ""
+
+
+def test_beat_creates_the_folder_of_its_schedule_file(tmp_path):
+    from config.celery import PersistentSchedulerInItsFolder, app
+
+    schedule = tmp_path / "var" / "celerybeat-schedule"
+    scheduler = PersistentSchedulerInItsFolder(app=app, schedule_filename=str(schedule), lazy=True)
+    scheduler.setup_schedule()
+    scheduler.close()
+    assert list(schedule.parent.glob("celerybeat-schedule*"))
+
+
+def test_beat_uses_that_scheduler():
+    assert settings.CELERY_BEAT_SCHEDULER == "config.celery:PersistentSchedulerInItsFolder"
