@@ -386,6 +386,23 @@ def get_referral_for_user(request, referral_id: int):
     return referral
 
 
+def may_share_caf(user: User, child) -> bool:
+    """Sharing the CAF with a referral passes on additional information: the sender must be allowed to read
+    it themselves (through their agency's cover, not break-glass, which is read-only)."""
+    rights = child_access(user, child)
+    return rights.may_view_additional and not rights.emergency
+
+
+def may_read_shared_caf(user: User, referral) -> bool:
+    """The CAF a referral shared is readable by the receiving agency while the referral is theirs to answer
+    or act on, and otherwise only by those who may read the CAF anyway (being the sender is not enough)."""
+    if not referral.caf_id:
+        return False
+    if referral.is_open and is_member(user, referral.to_agency_id):
+        return True
+    return child_access(user, referral.child).may_view_additional
+
+
 def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
     memberships = Membership.objects.current().filter(user=user, agency_id=agency_id)
     if role:
