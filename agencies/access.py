@@ -271,6 +271,13 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
     return child, rights
 
 
+def may_read_concern(user: User, escalation, rights: ChildAccess) -> bool:
+    """A safeguarding concern's words and social care's decision are additional information: read by those the
+    sharing rules cover for it, and by whoever raised it. Everyone else who sees the child sees only that a
+    concern was raised, when, and whom to contact."""
+    return rights.may_view_additional or escalation.recorded_by_id == user.pk
+
+
 def primary_agency(user: User):
     """The agency a user acts for when no other is named: their earliest current membership."""
     membership = Membership.objects.current().filter(user=user).order_by("started_on", "pk").first()

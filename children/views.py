@@ -156,7 +156,10 @@ def child_detail(request, child, rights):
     from caf.models import Assessment
 
     cafs = Assessment.objects.filter(child=child).order_by("-version") if rights.may_view_additional else []
-    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **selectors.child_record(child))
+    record = selectors.child_record(child)
+    for escalation in record["escalations"]:
+        escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
+    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **record)
 
 
 @child_page("edit", "Edit identifying details")
@@ -329,7 +332,10 @@ def escalation_new(request, child, rights):
 
 @child_page("basic", "Record social care's decision")
 def escalation_decide(request, child, rights, escalation_id):
-    escalation = get_object_or_404(SafeguardingEscalation, pk=escalation_id, child=child)
+    escalation = get_object_or_404(
+        SafeguardingEscalation.objects.select_related("recorded_by", "recorded_by_agency"), pk=escalation_id, child=child
+    )
+    escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
     form = EscalationDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
