@@ -122,13 +122,16 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = access.get_agency_for_user(request.user, agency_id)
+    may_manage = access.may_manage_agency(request.user, agency)
     return render(
         request,
         "agencies/agency_detail.html",
         {
             "agency": agency,
             "members": selectors.agency_members(agency),
-            "may_manage": access.may_manage_agency(request.user, agency),
+            "may_manage": may_manage,
+            "admin_changes": selectors.admin_membership_changes(agency) if may_manage else [],
+            "admin_changes_days": selectors.ADMIN_CHANGES_SHOWN_DAYS,
         },
     )
 

@@ -332,9 +332,8 @@ def escalation_new(request, child, rights):
 
 @child_page("basic", "Record social care's decision")
 def escalation_decide(request, child, rights, escalation_id):
-    escalation = get_object_or_404(
-        SafeguardingEscalation.objects.select_related("recorded_by", "recorded_by_agency"), pk=escalation_id, child=child
-    )
+    escalations = SafeguardingEscalation.objects.select_related("recorded_by", "recorded_by_agency")
+    escalation = get_object_or_404(escalations, pk=escalation_id, child=child)
     escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
     form = EscalationDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
