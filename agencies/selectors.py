@@ -131,8 +131,6 @@ def admin_membership_changes(agency: Agency, days: int = ADMIN_CHANGES_SHOWN_DAY
         agency_id=agency.pk, history_change_reason=ADMIN_SITE_CHANGE, history_date__gte=since
     ).values_list("id", flat=True)
     # Each change needs its previous version to show what changed, whoever made that one.
-    records = (
-        Membership.history.filter(id__in=changed).select_related("history_user", "user").order_by("-history_date")
-    )
+    records = Membership.history.filter(id__in=changed).select_related("history_user", "user").order_by("-history_date")
     entries = history_entries(records, lambda record: f"Membership of {record.user.full_name}")
     return [e for e in entries if e.reason == ADMIN_SITE_CHANGE and e.when >= since]

@@ -85,8 +85,14 @@ def test_the_referral_form_does_not_offer_the_caf_to_someone_who_cannot_read_it(
     # Posting it anyway shares nothing: the box is not part of this form.
     posted = client.post(
         reverse("referral-new", args=[team["child"].pk]),
-        {"from_agency": housing.pk, "to_agency": gp.pk, "reason": "Damp", "urgency": "routine", "basis": "consent",
-         "share_caf": "on"},
+        {
+            "from_agency": housing.pk,
+            "to_agency": gp.pk,
+            "reason": "Damp",
+            "urgency": "routine",
+            "basis": "consent",
+            "share_caf": "on",
+        },
     )
     assert posted.status_code == 302
     assert Referral.objects.get().caf is None

@@ -48,9 +48,7 @@ def test_housing_with_basic_details_sees_that_a_concern_was_raised_but_not_its_w
 def test_housing_does_not_read_the_concern_or_the_decision_on_the_decision_page(
     client_for, child, escalation, housing_officer, teacher
 ):
-    services.escalation_decide(
-        actor=teacher, escalation=escalation, decision=DECISION, decided_on=timezone.localdate()
-    )
+    services.escalation_decide(actor=teacher, escalation=escalation, decision=DECISION, decided_on=timezone.localdate())
     client = client_for(housing_officer)
     child_page = client.get(reverse("child-detail", args=[child.pk])).content.decode()
     assert DECISION not in child_page
