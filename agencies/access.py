@@ -284,6 +284,50 @@ def primary_agency(user: User):
     return membership.agency if membership else None
 
 
+# Break glass is reached only from a match in the child index: each match the user may not see gets a
+# random token, held in their (server-side) session, that stands for the child. No id reaches the page,
+# a token works only in the session that searched, and anything else is refused exactly like a missing
+# child, so nobody learns from the answer whether a child exists.
+EMERGENCY_MATCHES_SESSION_KEY = "emergency_matches"
+EMERGENCY_MATCHES_KEPT = 50
+
+
+def emergency_match_tokens(request, results) -> None:
+    """Give each index match the user may not see a token for requesting emergency access to it."""
+    import secrets
+
+    matches = dict(request.session.get(EMERGENCY_MATCHES_SESSION_KEY, {}))
+    for result in results:
+        if not result.visible:
+            result.emergency_token = secrets.token_urlsafe(16)
+            matches[result.emergency_token] = result.child.pk
+    request.session[EMERGENCY_MATCHES_SESSION_KEY] = dict(list(matches.items())[-EMERGENCY_MATCHES_KEPT:])
+
+
+def get_child_for_emergency(request, token: str):
+    """The child an index match's token stands for, in this user's session; otherwise record the refused
+    attempt and raise 404."""
+    from children.models import Child
+
+    child_id = request.session.get(EMERGENCY_MATCHES_SESSION_KEY, {}).get(token or "")
+    child = Child.objects.filter(pk=child_id).first() if child_id else None
+    if child is None:
+        refuse_emergency_access(request, None, "emergency access without a match from the child index")
+    return child
+
+
+def record_emergency_attempt(request, child, why: str) -> None:
+    """Record a request for emergency access that did not (yet) grant it."""
+    _record_refusal(request, child, f"Emergency access not granted: {why}")
+
+
+def refuse_emergency_access(request, child, why: str):
+    """Record a refused request for emergency access and raise the same 404 whatever the reason."""
+    # The refusal is evidence; it commits on its own, since the 404 rolls nothing back.
+    _record_refusal(request, child, f"Emergency access refused: {why}")
+    raise Http404("No such child")
+
+
 @transaction.atomic
 def sync_child_grants(child) -> None:
     """Remove guardian emergency grants on the child whose time has run out."""

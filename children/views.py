@@ -108,6 +108,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
                 action=AccessEvent.Action.SEARCH,
                 what=f"Child index search by {used}: {len(results)} match(es)",
             )
+            access.emergency_match_tokens(request, results)
             return render(request, "children/child_search.html", {"form": form, "results": results})
     return render(request, "children/child_search.html", {"form": form, "results": results})
 
@@ -131,6 +132,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
                     postcode=data.get("postcode", ""),
                 )
                 if duplicates:
+                    access.emergency_match_tokens(request, duplicates)
                     services.access_event_record(
                         request=request,
                         child=None,
@@ -388,9 +390,11 @@ def child_history(request, child, rights):
 
 @login_required
 @require_POST
-def emergency_access_request(request: HttpRequest, child_id: int) -> HttpResponse:
-    """Break glass: an uninvolved practitioner who found the record in the index asks, with a reason."""
-    child = get_object_or_404(Child, pk=child_id)
+def emergency_access_request(request: HttpRequest) -> HttpResponse:
+    """Break glass: a practitioner whose agency is not in the team, who found the child in the index, asks
+    with a reason. Reached only through the match's token; every attempt is recorded."""
+    token = request.POST.get("match", "")
+    child = access.get_child_for_emergency(request, token)
     rights = access.child_access(request.user, child)
     if rights.may_view_basic:
         return redirect(child)
@@ -401,7 +405,15 @@ def emergency_access_request(request: HttpRequest, child_id: int) -> HttpRespons
                 actor=request.user, child=child, reason=form.cleaned_data["reason"], request=request
             )
         except PermissionDenied:
-            raise Http404("No such child") from None
+            access.refuse_emergency_access(request, child, "not a member of an agency")
         messages.success(request, "You have emergency access to this record. It has been recorded with your reason")
         return redirect(child)
-    return render(request, "children/emergency_access.html", {"form": form, "child_id": child.pk})
+    access.record_emergency_attempt(request, child, "no reason given" if form.is_bound else "asked for the form")
+    return render(request, "children/emergency_access.html", {"form": form, "match": token})
+
+
+@login_required
+@require_POST
+def emergency_access_by_id(request: HttpRequest, child_id: int) -> HttpResponse:
+    """The former address, which named the child by id. It answers 404 whatever the id, and records the attempt."""
+    access.refuse_emergency_access(request, None, f"asked by id (#{child_id}) instead of from the child index")
