@@ -303,3 +303,26 @@ def test_the_api_refuses_a_nul_in_the_search(client, db):
     response = client.get("/openreferral/services", {"search": "family\x00support"})
     assert response.status_code == 400
     assert "search" in response.json()["error"]
+
+
+def test_a_nul_in_a_form_posted_after_a_time_out_keeps_the_rest_of_what_was_typed(client, manager, agency):
+    import time
+
+    from django.conf import settings as django_settings
+
+    from agencies.middleware import LAST_ACTIVITY
+    from agencies.models import PendingSubmission
+
+    client.force_login(manager)
+    client.get("/")
+    session = client.session
+    session[LAST_ACTIVITY] = time.time() - django_settings.SESSION_IDLE_TIMEOUT.total_seconds() - 5
+    session.save()
+    client.cookies["csrftoken"] = "a" * 32
+    typed = "Opening hours\x00 changed for the summer"
+    response = client.post(
+        f"/agencies/{agency.pk}/edit/", {"name": agency.name, "address": typed, "csrfmiddlewaretoken": "a" * 32}
+    )
+    assert response.status_code == 302 and "timed_out=1" in response["Location"]
+    kept = PendingSubmission.objects.get(user=manager)
+    assert kept.data["address"] == ["Opening hours changed for the summer"]
