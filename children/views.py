@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
@@ -278,8 +279,17 @@ def consent_new(request, child, rights):
             actor=request.user, child=child, agencies_included=included, agencies_excluded=excluded, **data
         )
         messages.success(request, "The consent has been recorded. It now governs sharing for this child")
-        return redirect(child.get_absolute_url() + "#consent")
+        return redirect(_caf_page_asking_for_consent(request, child) or child.get_absolute_url() + "#consent")
     return _render(request, "children/consent_new.html", child, rights, form=form)
+
+
+def _caf_page_asking_for_consent(request, child) -> str | None:
+    """The CAF's check-your-answers page, when the practitioner came from it (`?caf=<id>` of this child's CAF)."""
+    from caf.models import Assessment
+
+    caf_id = request.GET.get("caf", "")
+    caf = Assessment.objects.filter(pk=caf_id, child=child).first() if caf_id.isdigit() and len(caf_id) < 19 else None
+    return reverse("caf-check-answers", args=[caf.pk]) if caf else None
 
 
 @child_page("edit", "Withdraw consent")

@@ -169,6 +169,7 @@ def inbox(request):
             "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.TABS.items()],
             "page": page,
             "form": filters,
+            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
         },
     )
 
