@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 
-from .models import ADMIN_SITE_CHANGE, Agency, Membership, User
+from .models import ADMIN_SITE_CHANGE, Agency, Membership, Notification, User
 
 
 def agencies_for_list():
@@ -134,3 +134,20 @@ def admin_membership_changes(agency: Agency, days: int = ADMIN_CHANGES_SHOWN_DAY
     records = Membership.history.filter(id__in=changed).select_related("history_user", "user").order_by("-history_date")
     entries = history_entries(records, lambda record: f"Membership of {record.user.full_name}")
     return [e for e in entries if e.reason == ADMIN_SITE_CHANGE and e.when >= since]
+
+
+# --- Notifications ----------------------------------------------------------------------------------
+
+
+def notifications_for(user: User):
+    """The user's own notifications, newest first (index notification_list). Nobody sees another's."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_notifications(user: User):
+    return notifications_for(user).filter(read_at__isnull=True)
+
+
+def unread_notification_count(user: User) -> int:
+    """One count on the partial index of unread rows: cheap enough for the header of every page."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
