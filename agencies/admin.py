@@ -12,8 +12,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import notifications
 from .models import ADMIN_SITE_CHANGE, Agency, Membership, SignInEvent, User
 
 # Each agency's group holds its members, kept in step by the membership receiver: never edited by hand.
@@ -82,6 +84,7 @@ class UserAdmin(NoDeletingAdmin, DjangoUserAdmin):
         for membership in formset.save(commit=False):
             _mark_admin_change(request, membership)
             membership.save()
+            _tell_managers(request, membership)
         formset.save_m2m()
 
 
@@ -91,6 +94,23 @@ def _mark_admin_change(request, membership: Membership) -> None:
     membership._history_user = request.user
     # The agency's page shows its managers every membership change recorded with this reason.
     membership._change_reason = ADMIN_SITE_CHANGE
+
+
+def _tell_managers(request, membership: Membership) -> None:
+    """Notify the agency's managers (in the product and by email) of a membership change made here."""
+    change = membership.history.order_by("-history_id").first()
+    state = "ended" if membership.ended_on else f"now a {membership.get_role_display().lower()}"
+    notifications.notify(
+        event=notifications.Event.MEMBERSHIP_CHANGED,
+        recipients=notifications.agency_managers(membership.agency),
+        occurrence=f"membership-admin:{change.history_id if change else membership.pk}",
+        text=(
+            f"{request.user.full_name} changed {membership.user.full_name}'s membership of "
+            f"{membership.agency.name} in the administration site: {state}"
+        ),
+        link=reverse("agency-detail", args=[membership.agency_id]),
+        actor=request.user,
+    )
 
 
 @admin.register(Agency)
@@ -136,6 +156,7 @@ class MembershipAdmin(NoDeletingAdmin):
     def save_model(self, request, obj, form, change):
         _mark_admin_change(request, obj)
         super().save_model(request, obj, form, change)
+        _tell_managers(request, obj)
 
 
 @admin.register(SignInEvent)

@@ -198,6 +198,12 @@ def test_a_membership_change_made_in_the_admin_is_shown_to_the_agencys_managers(
         {"user": newcomer.pk, "agency": school.pk, "role": "manager", "started_on": date.today().isoformat()},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The managers are notified, once, through the notification service.
+    from agencies.models import Notification
+
+    told = Notification.objects.get(user=head, event=Notification.Event.MEMBERSHIP_CHANGED)
+    assert "Nina Newcomer" in told.text and "administration site" in told.text
+    assert not Notification.objects.filter(user=outsider).exists()
     client.force_login(head)
     page = client.get(reverse("agency-detail", args=[school.pk])).content.decode()
     assert "Changes made in the administration site" in page
