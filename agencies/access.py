@@ -276,10 +276,61 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
     return child, rights
 
 
+def may_read_concern(user: User, escalation, rights: ChildAccess) -> bool:
+    """A safeguarding concern's words and social care's decision are additional information: read by those the
+    sharing rules cover for it, and by whoever raised it. Everyone else who sees the child sees only that a
+    concern was raised, when, and whom to contact."""
+    return rights.may_view_additional or escalation.recorded_by_id == user.pk
+
+
 def primary_agency(user: User):
     """The agency a user acts for when no other is named: their earliest current membership."""
     membership = Membership.objects.current().filter(user=user).order_by("started_on", "pk").first()
     return membership.agency if membership else None
+
+
+# Break glass is reached only from a match in the child index: each match the user may not see gets a
+# random token, held in their (server-side) session, that stands for the child. No id reaches the page,
+# a token works only in the session that searched, and anything else is refused exactly like a missing
+# child, so nobody learns from the answer whether a child exists.
+EMERGENCY_MATCHES_SESSION_KEY = "emergency_matches"
+EMERGENCY_MATCHES_KEPT = 50
+
+
+def emergency_match_tokens(request, results) -> None:
+    """Give each index match the user may not see a token for requesting emergency access to it."""
+    import secrets
+
+    matches = dict(request.session.get(EMERGENCY_MATCHES_SESSION_KEY, {}))
+    for result in results:
+        if not result.visible:
+            result.emergency_token = secrets.token_urlsafe(16)
+            matches[result.emergency_token] = result.child.pk
+    request.session[EMERGENCY_MATCHES_SESSION_KEY] = dict(list(matches.items())[-EMERGENCY_MATCHES_KEPT:])
+
+
+def get_child_for_emergency(request, token: str):
+    """The child an index match's token stands for, in this user's session; otherwise record the refused
+    attempt and raise 404."""
+    from children.models import Child
+
+    child_id = request.session.get(EMERGENCY_MATCHES_SESSION_KEY, {}).get(token or "")
+    child = Child.objects.filter(pk=child_id).first() if child_id else None
+    if child is None:
+        refuse_emergency_access(request, None, "emergency access without a match from the child index")
+    return child
+
+
+def record_emergency_attempt(request, child, why: str) -> None:
+    """Record a request for emergency access that did not (yet) grant it."""
+    _record_refusal(request, child, f"Emergency access not granted: {why}")
+
+
+def refuse_emergency_access(request, child, why: str):
+    """Record a refused request for emergency access and raise the same 404 whatever the reason."""
+    # The refusal is evidence; it commits on its own, since the 404 rolls nothing back.
+    _record_refusal(request, child, f"Emergency access refused: {why}")
+    raise Http404("No such child")
 
 
 @transaction.atomic
@@ -522,6 +573,23 @@ def get_referral_for_user(request, referral_id: int):
         _record_refusal(request, Child.objects.filter(pk=child).first() if child else None, f"referral #{referral_id}")
         raise Http404("No such referral")
     return referral
+
+
+def may_share_caf(user: User, child) -> bool:
+    """Sharing the CAF with a referral passes on additional information: the sender must be allowed to read
+    it themselves (through their agency's cover, not break-glass, which is read-only)."""
+    rights = child_access(user, child)
+    return rights.may_view_additional and not rights.emergency
+
+
+def may_read_shared_caf(user: User, referral) -> bool:
+    """The CAF a referral shared is readable by the receiving agency while the referral is theirs to answer
+    or act on, and otherwise only by those who may read the CAF anyway (being the sender is not enough)."""
+    if not referral.caf_id:
+        return False
+    if referral.is_open and is_member(user, referral.to_agency_id):
+        return True
+    return child_access(user, referral.child).may_view_additional
 
 
 def is_member(user: User, agency_id: int, role: str | None = None) -> bool:

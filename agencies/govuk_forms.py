@@ -177,7 +177,7 @@ class DateField(forms.MultiValueField):
             raise forms.ValidationError(f"The {self.noun.lower()} must include a {' and '.join(missing)}")
         try:
             parsed = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # 20-digit years overflow before they can be wrong
             raise forms.ValidationError(f"The {self.noun.lower()} must be a real date, like 27 3 2024") from None
         if parsed.year < 1900:
             raise forms.ValidationError(f"The {self.noun.lower()} must have a four-digit year, like 2024")

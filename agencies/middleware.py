@@ -50,7 +50,12 @@ class SessionTimeoutMiddleware:
             back_to = page_path if url_has_allowed_host_and_scheme(page_path, allowed_hosts=None) else back_to
         if request.method == "POST" and _csrf_ok(request):
             # Keep what was typed: the page offers it back after the user signs in again.
-            data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+            # PostgreSQL cannot store a NUL character (it cannot be typed, only pasted): drop it, keep the rest.
+            data = {
+                k.replace("\x00", ""): [v.replace("\x00", "") for v in values]
+                for k, values in request.POST.lists()
+                if k != "csrfmiddlewaretoken"
+            }
             PendingSubmission.objects.create(user=user, path=urlsplit(back_to).path[:300], data=data)
         # The sign-out event is ours, not a user's sign-out: stop the signal handler recording one too.
         request._timed_out = True

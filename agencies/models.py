@@ -166,6 +166,10 @@ class Agency(models.Model):
         return reverse("agency-detail", args=[self.pk])
 
 
+# The history's change reason of every membership change made in the administration site.
+ADMIN_SITE_CHANGE = "Changed in the administration site"
+
+
 class MembershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)

@@ -1,12 +1,12 @@
 """Reads about agencies and practitioners."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 
-from .models import Agency, Membership, Notification, User
+from .models import ADMIN_SITE_CHANGE, Agency, Membership, Notification, User
 
 
 def agencies_for_list():
@@ -39,6 +39,7 @@ class HistoryEntry:
     what: str
     action: str
     changes: list[FieldChange]
+    reason: str = ""
 
 
 def _display(record, field_name: str, value) -> str:
@@ -99,6 +100,7 @@ def history_entries(records, describe) -> list[HistoryEntry]:
                 what=describe(record),
                 action=action,
                 changes=changes,
+                reason=getattr(record, "history_change_reason", None) or "",
             )
         )
     return entries
@@ -116,6 +118,22 @@ def agency_history(agency: Agency) -> list[HistoryEntry]:
         return f"Membership of {record.user.full_name}"
 
     return history_entries(records, describe)
+
+
+ADMIN_CHANGES_SHOWN_DAYS = 90
+
+
+def admin_membership_changes(agency: Agency, days: int = ADMIN_CHANGES_SHOWN_DAYS) -> list[HistoryEntry]:
+    """Membership changes made in the administration site in the last `days` days, newest first: an agency's
+    managers are shown every one, because a platform administrator is not one of them."""
+    since = timezone.now() - timedelta(days=days)
+    changed = Membership.history.filter(
+        agency_id=agency.pk, history_change_reason=ADMIN_SITE_CHANGE, history_date__gte=since
+    ).values_list("id", flat=True)
+    # Each change needs its previous version to show what changed, whoever made that one.
+    records = Membership.history.filter(id__in=changed).select_related("history_user", "user").order_by("-history_date")
+    entries = history_entries(records, lambda record: f"Membership of {record.user.full_name}")
+    return [e for e in entries if e.reason == ADMIN_SITE_CHANGE and e.when >= since]
 
 
 # --- Notifications ----------------------------------------------------------------------------------

@@ -15,10 +15,14 @@ def client_details(request) -> tuple[str | None, str]:
     return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
+AXES_USERNAME_LENGTH = 255
+
+
 def axes_username(request, credentials=None) -> str:
     """The account a sign-in attempt is for, as django-axes should count it."""
     source = credentials if credentials else getattr(request, "POST", {})
-    return (source.get("username") or source.get("email") or "").strip().lower()
+    # Axes stores at most 255 characters; a longer "email" (no real one is) is still counted and recorded.
+    return (source.get("username") or source.get("email") or "").strip().lower()[:AXES_USERNAME_LENGTH]
 
 
 def _record(kind, request, user=None, email=""):

@@ -112,6 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
             "notifications": selectors.unread_notifications(request.user)[:5],
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
+            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
         },
     )
 
@@ -189,13 +190,16 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def agency_detail(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = access.get_agency_for_user(request.user, agency_id)
+    may_manage = access.may_manage_agency(request.user, agency)
     return render(
         request,
         "agencies/agency_detail.html",
         {
             "agency": agency,
             "members": selectors.agency_members(agency),
-            "may_manage": access.may_manage_agency(request.user, agency),
+            "may_manage": may_manage,
+            "admin_changes": selectors.admin_membership_changes(agency) if may_manage else [],
+            "admin_changes_days": selectors.ADMIN_CHANGES_SHOWN_DAYS,
         },
     )
 

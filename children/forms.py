@@ -256,6 +256,8 @@ class ConsentForm(GovukModelForm):
             "agencies_excluded": "Agencies that may not see additional information",
             "purposes": "What the information will be used for",
         }
+        # The model's help text says the label again; the hint says what the label does not.
+        help_texts = {"agencies_excluded": "They still see the basic details the consent covers"}
         error_messages = {
             "given_by": {"required": "Select who gave consent"},
             "given_by_name": {"required": "Enter the name of the person who gave consent"},

@@ -130,8 +130,10 @@ def child_index_search(
                 reasons.append("last name")
         if first_name and child_names:
             first = max(_similarity(first_name, n) for n in child_names)
-            if first >= 0.85:
-                score += first
+            # A first name that sounds the same ("Wain" and "Wayne") is as good as one spelled nearly the same.
+            sounds_alike = phonetic_key(first_name) in {phonetic_key(n) for n in child_names}
+            if first >= 0.85 or (sounds_alike and first >= 0.7):
+                score += max(first, 0.85)
                 reasons.append("first name")
         if date_of_birth and date_of_birth in (child.date_of_birth, child.expected_date_of_delivery):
             score += 2

@@ -25,5 +25,6 @@ urlpatterns = [
     ),
     path("<int:child_id>/viewers/", views.child_viewers, name="child-viewers"),
     path("<int:child_id>/history/", views.child_history, name="child-history"),
-    path("<int:child_id>/emergency-access/", views.emergency_access_request, name="emergency-access"),
+    path("emergency-access/", views.emergency_access_request, name="emergency-access"),
+    path("<int:child_id>/emergency-access/", views.emergency_access_by_id, name="emergency-access-by-id"),
 ]

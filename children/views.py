@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
@@ -108,6 +109,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
                 action=AccessEvent.Action.SEARCH,
                 what=f"Child index search by {used}: {len(results)} match(es)",
             )
+            access.emergency_match_tokens(request, results)
             return render(request, "children/child_search.html", {"form": form, "results": results})
     return render(request, "children/child_search.html", {"form": form, "results": results})
 
@@ -131,6 +133,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
                     postcode=data.get("postcode", ""),
                 )
                 if duplicates:
+                    access.emergency_match_tokens(request, duplicates)
                     services.access_event_record(
                         request=request,
                         child=None,
@@ -156,7 +159,10 @@ def child_detail(request, child, rights):
     from caf.models import Assessment
 
     cafs = Assessment.objects.filter(child=child).order_by("-version") if rights.may_view_additional else []
-    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **selectors.child_record(child))
+    record = selectors.child_record(child)
+    for escalation in record["escalations"]:
+        escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
+    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **record)
 
 
 @child_page("edit", "Edit identifying details")
@@ -273,8 +279,17 @@ def consent_new(request, child, rights):
             actor=request.user, child=child, agencies_included=included, agencies_excluded=excluded, **data
         )
         messages.success(request, "The consent has been recorded. It now governs sharing for this child")
-        return redirect(child.get_absolute_url() + "#consent")
+        return redirect(_caf_page_asking_for_consent(request, child) or child.get_absolute_url() + "#consent")
     return _render(request, "children/consent_new.html", child, rights, form=form)
+
+
+def _caf_page_asking_for_consent(request, child) -> str | None:
+    """The CAF's check-your-answers page, when the practitioner came from it (`?caf=<id>` of this child's CAF)."""
+    from caf.models import Assessment
+
+    caf_id = request.GET.get("caf", "")
+    caf = Assessment.objects.filter(pk=caf_id, child=child).first() if caf_id.isdigit() and len(caf_id) < 19 else None
+    return reverse("caf-check-answers", args=[caf.pk]) if caf else None
 
 
 @child_page("edit", "Withdraw consent")
@@ -329,7 +344,9 @@ def escalation_new(request, child, rights):
 
 @child_page("basic", "Record social care's decision")
 def escalation_decide(request, child, rights, escalation_id):
-    escalation = get_object_or_404(SafeguardingEscalation, pk=escalation_id, child=child)
+    escalations = SafeguardingEscalation.objects.select_related("recorded_by", "recorded_by_agency")
+    escalation = get_object_or_404(escalations, pk=escalation_id, child=child)
+    escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
     form = EscalationDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
@@ -383,9 +400,11 @@ def child_history(request, child, rights):
 
 @login_required
 @require_POST
-def emergency_access_request(request: HttpRequest, child_id: int) -> HttpResponse:
-    """Break glass: an uninvolved practitioner who found the record in the index asks, with a reason."""
-    child = get_object_or_404(Child, pk=child_id)
+def emergency_access_request(request: HttpRequest) -> HttpResponse:
+    """Break glass: a practitioner whose agency is not in the team, who found the child in the index, asks
+    with a reason. Reached only through the match's token; every attempt is recorded."""
+    token = request.POST.get("match", "")
+    child = access.get_child_for_emergency(request, token)
     rights = access.child_access(request.user, child)
     if rights.may_view_basic:
         return redirect(child)
@@ -396,7 +415,15 @@ def emergency_access_request(request: HttpRequest, child_id: int) -> HttpRespons
                 actor=request.user, child=child, reason=form.cleaned_data["reason"], request=request
             )
         except PermissionDenied:
-            raise Http404("No such child") from None
+            access.refuse_emergency_access(request, child, "not a member of an agency")
         messages.success(request, "You have emergency access to this record. It has been recorded with your reason")
         return redirect(child)
-    return render(request, "children/emergency_access.html", {"form": form, "child_id": child.pk})
+    access.record_emergency_attempt(request, child, "no reason given" if form.is_bound else "asked for the form")
+    return render(request, "children/emergency_access.html", {"form": form, "match": token})
+
+
+@login_required
+@require_POST
+def emergency_access_by_id(request: HttpRequest, child_id: int) -> HttpResponse:
+    """The former address, which named the child by id. It answers 404 whatever the id, and records the attempt."""
+    access.refuse_emergency_access(request, None, f"asked by id (#{child_id}) instead of from the child index")

@@ -352,7 +352,7 @@ class EntryAddForm(GovukForm):
         self.fields["target"] = forms.ModelChoiceField(
             queryset=choices,
             label=f"Choose the {label}",
-            empty_label=f"Choose a {label}",
+            empty_label=f"Choose {'an' if label[0] in 'aeiou' else 'a'} {label}",
             error_messages={"required": f"Choose the {label} to add", "invalid_choice": f"Choose a listed {label}"},
         )
         self.fields["section"] = _SectionChoiceField(

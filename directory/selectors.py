@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from agencies.selectors import HistoryEntry, history_entries
+from agencies.templatetags.wording import working_days
 
 from .models import (
     STALE_AFTER,
@@ -132,11 +133,11 @@ def _agency_entry(agency: Agency) -> dict:
             ("What to include in a referral", profile.referral_information),
             (
                 "Expected response",
-                f"{profile.expected_response_days} working days" if profile.expected_response_days is not None else "",
+                working_days(profile.expected_response_days) if profile.expected_response_days is not None else "",
             ),
             (
                 "Urgent referrals",
-                f"{profile.urgent_response_days} working days" if profile.urgent_response_days is not None else "",
+                working_days(profile.urgent_response_days) if profile.urgent_response_days is not None else "",
             ),
             ("Other information", profile.other_information),
         ),

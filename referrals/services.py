@@ -118,7 +118,12 @@ def referral_send(
     elif to_service is not None and to_service.status != to_service.Status.ACTIVE:
         errors["to_service"] = f"{to_service.name} is not running at the moment: choose another service"
     caf = None
-    if share_caf:
+    if share_caf and not access.may_share_caf(actor, child):
+        errors["share_caf"] = (
+            "You cannot share the CAF: the family's consent does not let your agency read it. "
+            "Ask the lead professional to share it"
+        )
+    elif share_caf:
         caf = Assessment.objects.filter(child=child, is_current=True).exclude(status=Assessment.Status.DRAFT).first()
         if caf is None:
             errors["share_caf"] = "There is no completed CAF to share"

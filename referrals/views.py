@@ -29,6 +29,8 @@ def referral_new(request, child_id: int):
     if not my_agencies:
         raise Http404("Only an agency in the team around the child can refer")
     form = ReferralForm(request.POST or None, my_agencies=Agency.objects.filter(pk__in=[a.pk for a in my_agencies]))
+    if not access.may_share_caf(request.user, child):
+        del form.fields["share_caf"]  # offer only what this practitioner may pass on
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_send(actor=request.user, child=child, **form.cleaned_data)
@@ -50,8 +52,7 @@ def referral_detail(request, referral_id: int):
     user = request.user
     receiving = access.is_member(user, referral.to_agency_id)
     sending = access.is_member(user, referral.from_agency_id)
-    # What the referral shared is readable by the receiving agency while it is theirs to answer or act on.
-    shows_caf = referral.caf_id and (sending or (receiving and referral.is_open))
+    shows_caf = access.may_read_shared_caf(user, referral)
     with transaction.atomic():
         child_services.access_event_record(
             request=request, child=referral.child, action=AccessEvent.Action.VIEW, what=f"Referral #{referral.pk}"
@@ -167,6 +168,7 @@ def inbox(request):
             "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.TABS.items()],
             "page": page,
             "form": filters,
+            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
         },
     )
 
