@@ -116,8 +116,18 @@ def gunicorn_command(port: int) -> list[str]:
     command = [sys.executable, "-m", "gunicorn"]
     if GUNICORN_CONFIG.exists():
         command += ["--config", str(GUNICORN_CONFIG)]
-    # After the config file, so these win: the bench's port, the issue's two workers, no access log.
-    return command + ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--chdir", str(REPO), "config.wsgi"]
+    # After the config file, so these win: the bench's port and the issue's two workers. No control socket:
+    # gunicorn's default one is a single path per user, shared with every other gunicorn on the machine.
+    return command + [
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--no-control-socket",
+        "--chdir",
+        str(REPO),
+        "config.wsgi",
+    ]
 
 
 class Server:
@@ -225,9 +235,10 @@ class HttpClient:
 @dataclass
 class Sample:
     label: str
-    ms: float
+    ms: float  # as the client waited: connecting, queueing for a worker, Django, the network
     queries: int | None
     ok: bool
+    server_ms: float | None = None  # inside Django only (X-Bench-Server-Ms)
 
 
 @dataclass
@@ -258,7 +269,10 @@ class Page:
         ok = status == self.status and self.expect in content
         self.after(content, ok)
         queries = response_headers.get("X-Bench-Queries")
-        return Sample(self.label, elapsed, int(queries) if queries else None, ok)
+        server_ms = response_headers.get("X-Bench-Server-Ms")
+        return Sample(
+            self.label, elapsed, int(queries) if queries else None, ok, float(server_ms) if server_ms else None
+        )
 
     def form(self, client: HttpClient) -> dict | None:
         if self.body is None:
@@ -313,6 +327,9 @@ def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("DJANGO_DEBUG", "true")  # this process only prepares data
+    # Adding the directory's co-ordinator sends an invitation: keep it out of the output.
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["EMAIL_HOST"] = ""
     import django
 
     django.setup()
@@ -545,7 +562,8 @@ def current_revision(client: HttpClient, page: Autosave) -> None:
 
 def run_clients(persona: Persona, clients: int, rounds: int, warmups: int, port: int, lead_email, seed) -> list:
     """`clients` threads, each signed in as the persona, each doing warm-up then timed rounds of every page
-    in a shuffled order, each page followed by the bare page. Returns the timed samples."""
+    in a shuffled order, each page followed by the bare page. Returns the timed samples, the seconds from
+    the start to the last client's end and the requests sent in that time (warm-up rounds included)."""
     sessions = []
     for index in range(clients):
         client = HttpClient(port)
@@ -562,7 +580,8 @@ def run_clients(persona: Persona, clients: int, rounds: int, warmups: int, port:
     bare = Page(BARE, "/bench/bare/", expect=b"Bare page")
     samples: list[Sample] = []
     lock = threading.Lock()
-    start = threading.Barrier(clients)
+    timed_from = [0.0]
+    start = threading.Barrier(clients, action=lambda: timed_from.__setitem__(0, time.perf_counter()))
 
     def work(index: int) -> None:
         client, lead, pages = sessions[index]
@@ -579,13 +598,15 @@ def run_clients(persona: Persona, clients: int, rounds: int, warmups: int, port:
                     mine += [sample, bare_sample]
         with lock:
             samples.extend(mine)
+            sent[0] += (warmups + rounds) * len(pages) * 2
 
+    sent = [0]
     threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return samples
+    return samples, time.perf_counter() - timed_from[0], sent[0]
 
 
 def nearest_rank(ranked: list[float], share: float) -> float:
@@ -600,12 +621,14 @@ class Row:
     p50: float
     p95: float
     p99: float
+    server_p50: float
     queries: str
     errors: int
 
     @classmethod
     def of(cls, label: str, samples: list[Sample]) -> "Row":
         ranked = sorted(s.ms for s in samples)
+        server = [s.server_ms for s in samples if s.server_ms is not None]
         counts = sorted({s.queries for s in samples if s.queries is not None})
         queries = "-" if not counts else str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
         return cls(
@@ -614,29 +637,36 @@ class Row:
             statistics.median(ranked),
             nearest_rank(ranked, 0.95),
             nearest_rank(ranked, 0.99),
+            statistics.median(server) if server else math.nan,
             queries,
             sum(1 for s in samples if not s.ok),
         )
 
 
-def table(samples: list[Sample], labels: list[str]) -> list[tuple[Row, float]]:
+def table(samples: list[Sample], labels: list[str]) -> list[tuple[Row, Row | None]]:
+    """Each page's row with the bare page's row of the same run, which its ratios divide by."""
     bare = Row.of(BARE, [s for s in samples if s.label == BARE])
-    rows = [(bare, 1.0)]
-    for label in labels:
-        row = Row.of(label, [s for s in samples if s.label == label])
-        rows.append((row, row.p50 / bare.p50))
-    return rows
+    return [(bare, bare)] + [(Row.of(label, [s for s in samples if s.label == label]), bare) for label in labels]
 
 
-HEADER = f"{'page':<38} {'n':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'× bare':>7} {'queries':>8} {'errors':>6}"
+HEADER = (
+    f"{'page':<38} {'n':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'× bare':>7} "
+    f"{'server p50':>10} {'× bare':>7} {'queries':>8} {'errors':>6}"
+)
 
 
-def print_rows(rows: list[tuple[Row, float | None]]) -> None:
+def print_rows(rows: list[tuple[Row, Row | None]]) -> None:
     print(HEADER)
-    for row, ratio in rows:
-        times = f"{row.p50:>8.1f} {row.p95:>8.1f} {row.p99:>8.1f}" if row.n else f"{'-':>8} {'-':>8} {'-':>8}"
-        shown = f"{ratio:>6.1f}×" if ratio is not None and row.n else f"{'-':>7}"
-        print(f"{row.label:<38} {row.n:>4} {times} {shown} {row.queries:>8} {row.errors:>6}")
+    for row, bare in rows:
+        if not row.n:
+            print(f"{row.label:<38} {row.n:>4}   (no requests)")
+            continue
+        ratio = f"{row.p50 / bare.p50:>6.1f}×" if bare else f"{'-':>7}"
+        server_ratio = f"{row.server_p50 / bare.server_p50:>6.1f}×" if bare else f"{'-':>7}"
+        print(
+            f"{row.label:<38} {row.n:>4} {row.p50:>8.1f} {row.p95:>8.1f} {row.p99:>8.1f} {ratio} "
+            f"{row.server_p50:>10.1f} {server_ratio} {row.queries:>8} {row.errors:>6}"
+        )
 
 
 # --- The mixed journey ----------------------------------------------------------------------------
@@ -737,12 +767,14 @@ def main(argv=None) -> None:
             rounds = args.rounds if clients == 1 else args.concurrent_rounds
             for role, persona in personas.items():
                 lead = lead_email if role == "busiest" else None
-                started = time.perf_counter()
-                samples = run_clients(persona, clients, rounds, args.warmup_rounds, args.port, lead, args.seed)
+                samples, seconds, sent = run_clients(
+                    persona, clients, rounds, args.warmup_rounds, args.port, lead, args.seed
+                )
                 labels = [page.label for page in pages_for(persona, 0, lead)]
                 print(
                     f"\n{clients} client(s), {role} practitioner ({persona.visible:,} children), {rounds} rounds "
-                    f"per client, {time.perf_counter() - started:.0f} s; load {os.getloadavg()[0]:.2f}; ms"
+                    f"per client: {sent} requests in {seconds:.0f} s ({sent / seconds:.1f}/s); "
+                    f"load {os.getloadavg()[0]:.2f}; ms"
                 )
                 print_rows(table(samples, labels))
         if journey:
