@@ -494,6 +494,7 @@ def prepare(args) -> tuple[dict[str, Persona], list[Persona]]:
         add_cafs(persona, 8, taken)
     journey = []
     if args.journey_users:
+        # Every (n/60)th practitioner of the ranking: the busier half, with room to skip any with no child to edit.
         step = max(1, len(ranking) // (args.journey_users * 2))
         for user_id, _ in ranking[::step]:
             if len(journey) == args.journey_users:
