@@ -28,6 +28,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -799,6 +800,7 @@ def main(argv=None) -> None:
             )
     finally:
         server.stop()
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 if __name__ == "__main__":
