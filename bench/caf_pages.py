@@ -24,6 +24,29 @@ def parse_args():
     return parser.parse_args()
 
 
+def editable_children(user, scan: int = 200):
+    """Children this user may edit (additional-level coverage), in id order, among the first `scan` they see."""
+    from agencies import access
+
+    visible = access.children_visible_to(user, access.Level.ADDITIONAL, include_emergency=False)
+    for candidate in visible.order_by("pk")[:scan]:
+        if access.child_access(user, candidate).may_edit:
+            yield candidate
+
+
+def draft_caf(user, child):
+    """The child's open CAF if it is a draft; otherwise (closing any other open one) a new one started by user."""
+    from caf import services
+    from caf.models import Assessment
+
+    caf = Assessment.objects.open().filter(child=child).first()
+    if caf is None or caf.status != Assessment.Status.DRAFT:
+        if caf is not None:
+            services.caf_close(actor=user, assessment=caf, reason="other", notes="Benchmark")
+        caf = services.caf_start(actor=user, child=child)
+    return caf
+
+
 def main():
     args = parse_args()
     setup_django(args.database_url)
@@ -36,10 +59,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from agencies import access
     from agencies.models import Membership, User
-    from caf import services
-    from caf.models import Assessment
     from children.models import Child
 
     # Django empties the query log at each request start, which would make CaptureQueriesContext count 0.
@@ -57,18 +77,9 @@ def main():
         .order_by("-n")
         .first()
     )
-    visible = access.children_visible_to(busiest, access.Level.ADDITIONAL, include_emergency=False)
-    child = None
-    for candidate in visible.order_by("pk")[:200]:
-        if access.child_access(busiest, candidate).may_edit:
-            child = candidate
-            break
+    child = next(editable_children(busiest), None)
     assert child is not None, "no child this practitioner may edit"
-    caf = Assessment.objects.open().filter(child=child).first()
-    if caf is None or caf.status != Assessment.Status.DRAFT:
-        if caf is not None:
-            services.caf_close(actor=busiest, assessment=caf, reason="other", notes="Benchmark")
-        caf = services.caf_start(actor=busiest, child=child)
+    caf = draft_caf(busiest, child)
     print(f"Practitioner: {busiest.email}; child #{child.pk}; CAF #{caf.pk} version {caf.version}")
 
     client = Client()

@@ -8,7 +8,8 @@ unless --reset is given: then the database is dropped, created again and refille
 
 Everything is made with bulk_create in batches, which skips save() and the signals. So this script
 does by hand what they would do: it creates each agency's Group, computes the children's phonetic name
-keys, adds members to their agency's group and gives managers their manage_agency grant. History rows
+keys, adds members to their agency's group, gives managers their manage_agency grant and each practitioner
+named on a current involvement the view_child_named grant on that child (as access.sync_named_grants does). History rows
 (django-simple-history) are deliberately not written: this is synthetic benchmark data, not records
 anyone changed.
 
@@ -204,6 +205,9 @@ class World:
         self.cum_weights = list(_accumulate(weights))
         self.schools = [a for a in agencies if a.kind == "school"]
         self.school_cum_weights = list(_accumulate(weights[i] for i, a in enumerate(agencies) if a.kind == "school"))
+        from django.contrib.auth.models import Permission
+
+        self.named_permission = Permission.objects.get(content_type__app_label="children", codename="view_child_named")
 
 
 def _accumulate(values):
@@ -305,7 +309,7 @@ def make_children(fake: Fake, world: World, first: int, count: int) -> dict:
     """One batch of children with their families, teams, consent and lead professional. Returns row counts."""
     from django.db.models import OuterRef, Subquery
 
-    from children.models import Child, Consent, FamilyMember, Involvement, LeadProfessional
+    from children.models import Child, ChildUserObjectPermission, Consent, FamilyMember, Involvement, LeadProfessional
 
     rng = fake.rng
     children, teams = [], []
@@ -388,6 +392,16 @@ def make_children(fake: Fake, world: World, first: int, count: int) -> dict:
             )
     FamilyMember.objects.bulk_create(family, batch_size=BATCH)
     Involvement.objects.bulk_create(involvements, batch_size=BATCH)
+    # What access.sync_named_grants (called by the involvement services) would have done: each practitioner
+    # named on a current involvement holds the guardian grant view_child_named on the child (their caseload).
+    named = {(i.child_id, i.practitioner_id) for i in involvements if i.practitioner_id and i.ended_on is None}
+    ChildUserObjectPermission.objects.bulk_create(
+        [
+            ChildUserObjectPermission(content_object_id=child_id, user_id=user_id, permission=world.named_permission)
+            for child_id, user_id in sorted(named)
+        ],
+        batch_size=BATCH,
+    )
     consents = Consent.objects.bulk_create(consents, batch_size=BATCH)
     Consent.agencies_excluded.through.objects.bulk_create(
         [Consent.agencies_excluded.through(consent_id=consents[i].pk, agency_id=a.pk) for i, a in excluded],
@@ -407,6 +421,7 @@ def make_children(fake: Fake, world: World, first: int, count: int) -> dict:
         "consents": len(consents),
         "excluded agencies": len(excluded),
         "lead professionals": len(leads),
+        "named-practitioner grants": len(named),
     }
 
 
@@ -533,7 +548,7 @@ def main() -> None:
 
     print("Rows written:")
     for name, rows in totals.items():
-        print(f"  {name:<20} {rows:>10,}")
+        print(f"  {name:<26} {rows:>10,}")
     print(f"Done in {time.perf_counter() - started:.1f} s")
 
 

@@ -142,45 +142,12 @@ def generate(args) -> None:
         children = Child.objects.bulk_create(children, batch_size=BATCH)
     print(f"  {len(agencies):,} agencies, {len(users):,} practitioners, {len(children):,} children")
 
-    states = [state for state, share in STATE_MIX for _ in range(share)]
     now = timezone.now()
     targets = [busy] * args.busy + [small] * args.small
     targets += [rng.choice(others) for _ in range(args.referrals - len(targets))]
     rng.shuffle(targets)
     for start in range(0, len(targets), BATCH):
-        batch = []
-        for to_agency in targets[start : start + BATCH]:
-            from_agency = rng.choice(others)
-            while from_agency.pk == to_agency.pk:
-                from_agency = rng.choice(others)
-            status = rng.choice(states)
-            sent_at = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-            answered = status in ("accepted", "declined", "redirected", "completed")
-            answered_at = sent_at + timedelta(hours=rng.randint(1, 240)) if answered else None
-            closed_at = None
-            if status in ("declined", "redirected"):
-                closed_at = answered_at
-            elif status in ("withdrawn", "completed"):
-                closed_at = sent_at + timedelta(hours=rng.randint(241, 2000))
-            batch.append(
-                Referral(
-                    child=rng.choice(children),
-                    from_agency=from_agency,
-                    from_user_id=rng.choice(members[from_agency.pk]),
-                    to_agency=to_agency,
-                    reason="Synthetic benchmark referral: the child's needs and why this agency",
-                    urgency="urgent" if rng.random() < 0.15 else "routine",
-                    status=status,
-                    sent_at=sent_at,
-                    respond_by=(sent_at + timedelta(days=14)).date(),
-                    answered_at=answered_at,
-                    answered_by_id=rng.choice(members[to_agency.pk]) if answered else None,
-                    answer_reason="Synthetic reason" if status in ("declined", "redirected", "withdrawn") else "",
-                    outcome="Synthetic outcome" if status == "completed" else "",
-                    closed_at=closed_at,
-                    created_at=sent_at,
-                )
-            )
+        batch = synthetic_referrals(rng, targets[start : start + BATCH], others, members, children, now)
         with transaction.atomic():
             Referral.objects.bulk_create(batch, batch_size=BATCH)
         print(f"  {start + len(batch):,} referrals", end="\r", flush=True)
@@ -188,6 +155,49 @@ def generate(args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(f"Generated in {time.perf_counter() - started:.0f} s")
+
+
+def synthetic_referrals(rng, to_agencies, senders, members, children, now) -> list:
+    """Unsaved referrals, one to each of `to_agencies`, from a random other agency of `senders` (by one of
+    its `members`, agency id -> [user id]) about a random one of `children`, in the STATE_MIX of states,
+    sent within the year before `now`. No disclosure, notification, email or history: nobody sent them."""
+    from referrals.models import Referral
+
+    states = [state for state, share in STATE_MIX for _ in range(share)]
+    batch = []
+    for to_agency in to_agencies:
+        from_agency = rng.choice(senders)
+        while from_agency.pk == to_agency.pk:
+            from_agency = rng.choice(senders)
+        status = rng.choice(states)
+        sent_at = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        answered = status in ("accepted", "declined", "redirected", "completed")
+        answered_at = sent_at + timedelta(hours=rng.randint(1, 240)) if answered else None
+        closed_at = None
+        if status in ("declined", "redirected"):
+            closed_at = answered_at
+        elif status in ("withdrawn", "completed"):
+            closed_at = sent_at + timedelta(hours=rng.randint(241, 2000))
+        batch.append(
+            Referral(
+                child=rng.choice(children),
+                from_agency=from_agency,
+                from_user_id=rng.choice(members[from_agency.pk]),
+                to_agency=to_agency,
+                reason="Synthetic benchmark referral: the child's needs and why this agency",
+                urgency="urgent" if rng.random() < 0.15 else "routine",
+                status=status,
+                sent_at=sent_at,
+                respond_by=(sent_at + timedelta(days=14)).date(),
+                answered_at=answered_at,
+                answered_by_id=rng.choice(members[to_agency.pk]) if answered else None,
+                answer_reason="Synthetic reason" if status in ("declined", "redirected", "withdrawn") else "",
+                outcome="Synthetic outcome" if status == "completed" else "",
+                closed_at=closed_at,
+                created_at=sent_at,
+            )
+        )
+    return batch
 
 
 # --- Timing ---------------------------------------------------------------------------------------
