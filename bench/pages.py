@@ -51,7 +51,7 @@ from generate_children import BENCH_PASSWORD, prepare_database  # noqa: E402
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tac_bench_pages"
 DEFAULT_PORT = 8180
 WORKERS = 2  # as issue 12 measured
-GUNICORN_CONFIG = REPO / "config" / "gunicorn.conf.py"  # used when the product has one
+GUNICORN_CONFIG = REPO / "config" / "gunicorn.py"  # the product's production configuration (gthread)
 DIRECTORY_SLUG = "bench-primary-school"  # directory_pages.generate publishes this one
 BARE = "bare page"
 # The CAF sections with text fields, in the order clients of one practitioner are given them, so that no
