@@ -55,7 +55,10 @@ class PhaseTimer:
             setattr(module, function_name, wrapped)
             # Also where it was imported by name into WeasyPrint's other modules.
             for other in list(sys.modules.values()):
-                if getattr(other, "__name__", "").startswith("weasyprint") and getattr(other, function_name, None) is original:
+                if (
+                    getattr(other, "__name__", "").startswith("weasyprint")
+                    and getattr(other, function_name, None) is original
+                ):
                     setattr(other, function_name, wrapped)
 
     def _wrap(self, function, label):
@@ -77,7 +80,9 @@ def phases(html: str) -> dict:
     timer = PhaseTimer()
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     started = time.perf_counter()
-    parsed = HTML(string=html, base_url=documents.DOCUMENT_ORIGIN + "/", url_fetcher=documents.safe_url_fetcher_class()())
+    parsed = HTML(
+        string=html, base_url=documents.DOCUMENT_ORIGIN + "/", url_fetcher=documents.safe_url_fetcher_class()()
+    )
     parse = time.perf_counter() - started
     started = time.perf_counter()
     document = parsed.render(font_config=documents._font_config(), **options)
@@ -110,7 +115,12 @@ def main():
     documents_to_profile = {
         "caf": lambda: render_to_string(
             "caf/pdf/caf.html",
-            {**base, "generated_at": timezone.localtime(), "template_version": "bench", **documents.caf_context(assessment)},
+            {
+                **base,
+                "generated_at": timezone.localtime(),
+                "template_version": "bench",
+                **documents.caf_context(assessment),
+            },
         ),
         "directory": lambda: render_to_string(
             "caf/pdf/directory.html",
