@@ -62,10 +62,14 @@ class PhaseTimer:
                     setattr(other, function_name, wrapped)
 
     def _wrap(self, function, label):
+        import inspect
+
+        generator = inspect.isgeneratorfunction(function)  # layout_document yields its pages
+
         def timed(*args, **kwargs):
             started = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                return list(function(*args, **kwargs)) if generator else function(*args, **kwargs)
             finally:
                 self.totals[label] = self.totals.get(label, 0) + time.perf_counter() - started
 

@@ -175,7 +175,8 @@ def interleaved(documents_to_time, renders: int, warmups: int, chromium: bool):
     from caf import documents
 
     results = {
-        name: {"wall": [], "cpu": [], "chromium": [], "pages": 0, "chromium_pages": 0} for name in documents_to_time
+        name: {"wall": [], "cpu": [], "chromium": [], "chromium_cpu": [], "pages": 0, "chromium_pages": 0}
+        for name in documents_to_time
     }
     browser = Chromium().__enter__() if chromium else None
     try:
