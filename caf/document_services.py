@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.models import User
@@ -160,10 +161,21 @@ def document_render(job_id: int) -> str:
             return "busy"
         if job.is_finished:
             return job.status
-        job.status = DocumentJob.Status.RENDERING
-        job.attempts += 1
-        job.started_at = timezone.now()
-        _as(job, job.requested_by).save()
+        if job.parts_total:
+            split = True  # a render in parts, queued again (by the sweeper): queue only what is missing
+        else:
+            job.status = DocumentJob.Status.RENDERING
+            job.attempts += 1
+            job.started_at = timezone.now()
+            parts = _directory_parts(job) if job.kind == DocumentJob.Kind.DIRECTORY else []
+            split = len(parts) > 1
+            if split:
+                job.parts_total = len(parts)
+                job.parts_done = 0
+                job.progress_at = job.started_at
+            _as(job, job.requested_by).save()
+    if split:
+        return _parts_dispatch(job_id)
     # The lock is held for the whole render: a worker that dies drops its connection and so the lock.
     with transaction.atomic():
         job = (
@@ -186,6 +198,96 @@ def document_render(job_id: int) -> str:
         job.finished_at = timezone.now()
         _as(job, job.requested_by).save()
     logger.info("Document job %s ready: %s pages, %s bytes", job_id, rendered.page_count, rendered.size)
+    return job.status
+
+
+# --- A large directory, in parts --------------------------------------------------------------------------
+# Parts are rendered by several workers at once (a Celery group on the `pdf` queue), each to its own file;
+# the part that finds every file present queues the join. No result backend is needed: the files and the
+# job's row are the state, so a part or the join that runs twice does no harm.
+
+
+def _directory_parts(job: DocumentJob, context: dict | None = None):
+    context = context or documents.directory_job_context(job)
+    return documents.directory_parts(context, settings.DOCUMENT_DIRECTORY_PART_SIZE)
+
+
+def _part_name(job_id: int, number: int) -> str:
+    return f"directory/{job_id}.part-{number:04d}.pdf"
+
+
+def _parts_present(job: DocumentJob) -> list[int]:
+    return [n for n in range(job.parts_total or 0) if documents.file_path(_part_name(job.pk, n)).is_file()]
+
+
+def _parts_dispatch(job_id: int) -> str:
+    """Queue every part not yet made, or the join once they all are."""
+    from celery import group
+
+    from .tasks import render_document_join, render_document_part
+
+    job = DocumentJob.objects.get(pk=job_id)
+    present = set(_parts_present(job))
+    missing = [n for n in range(job.parts_total) if n not in present]
+    if not missing:
+        render_document_join.delay(job_id)
+        return "joining"
+    group(render_document_part.si(job_id, n) for n in missing).apply_async()
+    return "parts queued"
+
+
+def document_render_part(job_id: int, number: int) -> str:
+    """Render part `number` of a directory job to its own file; the part that completes the set queues the join."""
+    job = DocumentJob.objects.select_related("requested_by").filter(pk=job_id).first()
+    if job is None or job.status != DocumentJob.Status.RENDERING or not job.parts_total:
+        return "skipped"
+    name = _part_name(job_id, number)
+    if not documents.file_path(name).is_file():
+        context = documents.directory_job_context(job)
+        parts = _directory_parts(job, context)
+        documents.file_write(name, documents.render_directory_part(context, parts[number]).content)
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().get(pk=job_id)
+        if job.status != DocumentJob.Status.RENDERING:
+            return "skipped"
+        done = len(_parts_present(job))
+        if done > job.parts_done:
+            job.parts_done = done
+            job.progress_at = timezone.now()
+            _as(job, job.requested_by).save(update_fields=["parts_done", "progress_at"])
+        complete = done == job.parts_total
+    if complete:
+        from .tasks import render_document_join
+
+        render_document_join.delay(job_id)
+    return "part ready"
+
+
+def document_render_join(job_id: int) -> str:
+    """Join a directory job's parts into its PDF (once: under the job's row lock, and only while rendering)."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return "busy"
+        if job.status != DocumentJob.Status.RENDERING:
+            return job.status
+        context = documents.directory_job_context(job)
+        parts = _directory_parts(job, context)
+        names = [_part_name(job_id, n) for n in range(len(parts))]
+        files = [documents.file_path(name).read_bytes() for name in names]  # a missing part fails loudly
+        rendered = documents.join_directory(context, parts, files)
+        name = f"{job.kind}/{job.pk}.pdf"
+        documents.file_write(name, rendered.content)
+        job.status = DocumentJob.Status.READY
+        job.file = name
+        job.size = rendered.size
+        job.page_count = rendered.page_count
+        job.checksum = rendered.checksum
+        job.error = ""
+        job.finished_at = timezone.now()
+        _as(job, job.requested_by).save()
+        transaction.on_commit(lambda: [documents.file_delete(n) for n in names])
+    logger.info("Document job %s ready from %s parts: %s pages", job_id, len(parts), rendered.page_count)
     return job.status
 
 
@@ -217,10 +319,12 @@ def document_jobs_sweep() -> int:
         # Reached it, but long enough ago that a broker restart without persistence may have lost it.
         + list(queued.filter(queued_at__lt=now - visibility).values_list("pk", flat=True))
         # A worker died mid-render and its message is gone; a live render holds the row lock and is skipped.
+        # For a render in parts, since its last part was made: each part is a task of its own.
         + list(
-            DocumentJob.objects.filter(
-                status=DocumentJob.Status.RENDERING, started_at__lt=now - hard_limit - stale_after
-            ).values_list("pk", flat=True)
+            DocumentJob.objects.filter(status=DocumentJob.Status.RENDERING)
+            .annotate(moved_at=Coalesce("progress_at", "started_at"))
+            .filter(moved_at__lt=now - hard_limit - stale_after)
+            .values_list("pk", flat=True)
         )
     )
     sent = sum(document_enqueue(pk) for pk in stale)

@@ -219,29 +219,91 @@ def directory_context(version) -> dict:
     }
 
 
+def directory_parts(context: dict, part_size: int) -> list[list[tuple[int, int]]]:
+    """How a directory is laid out in parts: for each part, its (group index, entry index) pairs, in
+    document order, `part_size` entries a part. One part when the directory is no larger than that."""
+    flat = [(g, e) for g, group in enumerate(context["groups"]) for e in range(len(group["entries"]))]
+    return [flat[i : i + part_size] for i in range(0, len(flat), part_size)] or [[]]
+
+
+def directory_part_context(context: dict, part: list[tuple[int, int]]) -> dict:
+    """The groups of one part: the entries it lays out, and whether each group's heading starts in it."""
+    groups = []
+    for g, e in part:
+        group = context["groups"][g]
+        if not groups or groups[-1]["index"] != g:
+            groups.append({**group, "index": g, "starts_here": e == 0, "entries": []})
+        groups[-1]["entries"].append(group["entries"][e])
+    return {**context, "groups": groups}
+
+
 def directory_version_model():
     return apps.get_model("directory", "DirectoryVersion")
 
 
-def render_job(job) -> RenderedDocument:
-    """Render the document a job asks for, as of now."""
-    context = {
-        "generated_at": timezone.localtime(),
+def _job_context(job) -> dict:
+    return {
+        # When the render started: every part of a directory laid out in parts says the same.
+        "generated_at": timezone.localtime(job.started_at) if job.started_at else timezone.localtime(),
         "generated_by": job.requested_by.full_name if job.requested_by else "",
         "service_name": settings.SERVICE_NAME,
         "template_version": job.template_version,
     }
+
+
+def _directory_version(job):
+    return directory_version_model().objects.select_related("directory__setting").get(pk=job.directory_version_id)
+
+
+def directory_job_context(job) -> dict:
+    return {**_job_context(job), **directory_context(_directory_version(job))}
+
+
+def render_job(job) -> RenderedDocument:
+    """Render the document a job asks for, as of now (a directory no larger than one part: whole)."""
+    context = _job_context(job)
     if job.kind == "caf":
         from .models import Assessment
 
         assessment = Assessment.objects.select_related("child", "assessor", "assessor_agency").get(pk=job.assessment_id)
         html = render_to_string("caf/pdf/caf.html", {**context, **caf_context(assessment)})
     else:
-        version = (
-            directory_version_model().objects.select_related("directory__setting").get(pk=job.directory_version_id)
-        )
-        html = render_to_string("caf/pdf/directory.html", {**context, **directory_context(version)})
+        html = render_to_string("caf/pdf/directory.html", {**context, **directory_context(_directory_version(job))})
     return html_to_pdf(html)
+
+
+def render_directory_part(context: dict, part: list[tuple[int, int]]) -> RenderedDocument:
+    """One part of a large directory, laid out without page numbers (see join_directory)."""
+    return html_to_pdf(render_to_string("caf/pdf/directory_part.html", directory_part_context(context, part)))
+
+
+def join_directory(context: dict, parts: list[list[tuple[int, int]]], part_files: list[bytes]) -> RenderedDocument:
+    """The whole directory from its parts: the front pages (title, contents with each group's page, known now),
+    every part in order with its tagged structure, bookmarks and links, then "Page N of M" on every page."""
+    from . import pdf_join
+
+    starts = {}  # group index -> (part number, its anchor's page in the part)
+    for number, (part, content) in enumerate(zip(parts, part_files, strict=True)):
+        pages = pdf_join.named_destination_pages(content)
+        for group in directory_part_context(context, part)["groups"]:
+            if group["starts_here"]:
+                starts[group["index"]] = (number, pages.get(group["anchor"], 0))
+    part_pages = [pdf_join.page_count(content) for content in part_files]
+    front_pages = 1
+    for _ in range(3):  # the contents' page numbers depend on how many pages the front takes
+        first_page = [front_pages + sum(part_pages[:n]) + 1 for n in range(len(parts))]
+        groups = [
+            {**group, "page": first_page[starts[g][0]] + starts[g][1] if g in starts else ""}
+            for g, group in enumerate(context["groups"])
+        ]
+        front = html_to_pdf(render_to_string("caf/pdf/directory_front.html", {**context, "groups": groups}))
+        if front.page_count == front_pages:
+            break
+        front_pages = front.page_count
+    total = front.page_count + sum(part_pages)
+    numbers = html_to_pdf(render_to_string("caf/pdf/page_numbers.html", {"pages": range(total)}))
+    content = pdf_join.join(front.content, part_files, numbers.content)
+    return RenderedDocument(content, total, hashlib.sha256(content).hexdigest(), front.refused_urls)
 
 
 # --- Files --------------------------------------------------------------------------------------------

@@ -345,6 +345,11 @@ class DocumentJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # A large directory is laid out in parts by several workers, then joined (document_services): how many
+    # parts, how many are made, and when one last was (the sweeper leaves a job that is moving alone).
+    parts_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    parts_done = models.PositiveSmallIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -51,9 +51,26 @@ def warm_up_renderer(**kwargs) -> None:
     max_retries=5,
 )
 def render_document(self, job_id: int) -> str:
-    """Render one document job's PDF (document_services.document_render sets the acting user for history)."""
+    """Render one document job's PDF (document_services.document_render sets the acting user for history); a
+    large directory is queued as parts (render_document_part) and then joined (render_document_join)."""
+    return _render(self, job_id, document_services.document_render)
+
+
+@shared_task(bind=True, name="caf.render_document_part", acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def render_document_part(self, job_id: int, number: int) -> str:
+    """Render one part of a large directory's PDF to its own file."""
+    return _render(self, job_id, lambda pk: document_services.document_render_part(pk, number))
+
+
+@shared_task(bind=True, name="caf.render_document_join", acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def render_document_join(self, job_id: int) -> str:
+    """Join a large directory's parts into its PDF."""
+    return _render(self, job_id, document_services.document_render_join)
+
+
+def _render(self, job_id: int, step) -> str:
     try:
-        return document_services.document_render(job_id)
+        return step(job_id)
     except TRANSIENT_ERRORS as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             document_services.document_fail(

@@ -341,6 +341,9 @@ NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7)
 # Documents (PDFs): a job still queued this long after it was asked for never reached the broker.
 DOCUMENT_STALE_AFTER_SECONDS = env_int("DOCUMENT_STALE_AFTER_SECONDS", 60)
+# A published directory larger than this many entries is laid out in parts of this size by several workers
+# at once and joined (see docs/architecture.md, Documents): each part stays well inside the task time limit.
+DOCUMENT_DIRECTORY_PART_SIZE = env_int("DOCUMENT_DIRECTORY_PART_SIZE", 100)
 # Test-only: a pause before each render, so the worker tests can kill a worker mid-render. Never set it.
 DOCUMENT_RENDER_TEST_DELAY = env_int("DOCUMENT_RENDER_TEST_DELAY_SECONDS", 0)
 
@@ -359,5 +362,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        # fontTools logs a dozen lines per font per document at INFO when it subsets (without HarfBuzz-Subset).
+        "fontTools": {"level": "WARNING"},
+    },
 }

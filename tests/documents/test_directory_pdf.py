@@ -48,3 +48,28 @@ def test_an_unpublished_version_has_no_pdf(client, published):
         client.get(reverse("directory-pdf", args=[published.directory.slug, published.number + 1])).status_code == 404
     )
     assert client.get(reverse("directory-pdf", args=["no-such-directory", 1])).status_code == 404
+
+
+def test_a_directory_larger_than_one_part_is_joined_from_its_parts_in_process(
+    client, published, private_files, settings, django_capture_on_commit_callbacks
+):
+    from .pdf_structure import structure_facts
+
+    settings.DOCUMENT_DIRECTORY_PART_SIZE = 1  # two entries: two parts
+    url = reverse("directory-pdf", args=[published.directory.slug, published.number])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url)
+    job = DocumentJob.objects.get()
+    assert job.status == DocumentJob.Status.READY, job.error
+    assert (job.parts_total, job.parts_done) == (2, 2)
+    assert not list(private_files.rglob("*.part-*"))
+    content = (private_files / job.file).read_bytes()
+    text = " ".join(pdf_text(content).split())
+    assert "Baby weigh clinic" in text and "Room 4 on Tuesdays" in text and "Contents" in text
+    assert "OFFICIAL-SENSITIVE" not in text
+    facts = pdf_facts(content)
+    assert facts["tagged"] and facts["lang"] == "en-GB" and facts["display_title"]
+    assert f"Page {facts['pages']} of {facts['pages']}" in text
+    structure = structure_facts(content)
+    assert structure["documents"] == 1 and structure["dangling"] == 0
+    assert structure["every_page_and_link_in_parent_tree"] and structure["parent_tree_keys_unique"]

@@ -1,5 +1,7 @@
 """The PDF pipeline with real Celery workers on Redis: rendering, a worker killed mid-render, Redis down."""
 
+import io
+import re
 import shutil
 import signal
 import subprocess
@@ -7,9 +9,11 @@ import time
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from caf.models import DocumentJob
 from config import celery_app
+from tests.directory.conftest import listed_agency, school_directory  # noqa: F401
 
 from .conftest import SAMPLE_NEEDS, SAMPLE_STRENGTHS, broker, wait_for
 from .pdf_reading import pdf_facts, pdf_text
@@ -147,3 +151,116 @@ def test_with_redis_down_the_request_succeeds_and_the_sweeper_makes_the_pdf_once
     job = job_reaches(job.pk, DocumentJob.Status.READY, timeout=150)
     assert job.queued_at is not None  # queued again by the sweeper
     assert list(private_files.rglob("*.pdf")) == [private_files / job.file]
+
+
+# --- A large directory, laid out in parts by the workers and joined ------------------------------------
+
+SERVICE_TYPES = ["group", "one_to_one", "advice"]
+
+
+@pytest.fixture
+def large_directory(school_directory, listed_agency, other_manager, coordinator):  # noqa: F811
+    """A published directory of 11 services over three types: with parts of 4, three parts, the second
+    starting inside a group."""
+    from datetime import time as clock
+
+    from directory import services as directory_services
+    from directory.services import Session
+    from tests.directory.conftest import term
+
+    names = []
+    for i in range(11):
+        service = directory_services.service_create(
+            actor=other_manager,
+            agency=listed_agency,
+            name=f"Family service {i + 1:02d}",
+            description=f"Support number {i + 1} for children and families, with a drop-in and advice.",
+            types=[term(SERVICE_TYPES[i % 3])],
+            outcomes=[term("be_healthy")],
+            minimum_age=0,
+            maximum_age=11,
+            sessions=[Session(2, clock(9, 30), clock(11, 30))],
+            location="Riverside Children's Centre",
+            postcode="NF4 2RP",
+            contact_phone="01632 960 303",
+            cost="Free",
+        )
+        directory_services.entry_add(actor=coordinator, directory=school_directory, target=service)
+        names.append(service.name)
+    version = directory_services.directory_publish(actor=coordinator, directory=school_directory)
+    return version, names
+
+
+def test_a_large_directory_is_rendered_in_parts_by_the_worker_and_reads_back_whole_and_in_order(
+    client, large_directory, private_files, start_worker, redis_broker
+):
+    from .pdf_structure import structure_facts
+
+    version, names = large_directory
+    worker = start_worker(DOCUMENT_DIRECTORY_PART_SIZE=4)
+    url = reverse("directory-pdf", args=[version.directory.slug, version.number])
+    page = client.get(url)
+    assert page.status_code == 200
+    job = DocumentJob.objects.get()
+
+    job = job_reaches(job.pk, DocumentJob.Status.READY, timeout=120)
+    log = worker.read_log()
+    assert job.parts_total == 3 and job.parts_done == 3
+    assert log.count("caf.render_document_part") >= 3 and "caf.render_document_join" in log
+    assert not list(private_files.rglob("*.part-*.pdf"))  # the parts are deleted once joined
+    content = (private_files / job.file).read_bytes()
+    text = " ".join(pdf_text(content).split())
+
+    # Every service is there once, grouped by type and in name order within each group.
+    for name in names:
+        assert text.count(name) == 1, name
+    facts = pdf_facts(content)
+    assert facts["tagged"] and facts["lang"] == "en-GB" and version.directory.title in facts["title"]
+    assert job.page_count == facts["pages"]
+    # Pages in order: "Page N of M" on every page, N counting up, M the whole file's count.
+    pages = PdfReader(io.BytesIO(content)).pages
+    numbers = [re.search(r"Page (\d+) of (\d+)", page.extract_text() or "") for page in pages]
+    assert all(numbers), "every page has its number"
+    assert [int(m.group(1)) for m in numbers] == list(range(1, len(pages) + 1))
+    assert {int(m.group(2)) for m in numbers} == {len(pages)}
+    # The contents gives each group's real page.
+    for heading in ("Group support", "One-to-one support"):
+        listed = re.search(re.escape(heading) + r" \(\d+\)[ .]*(\d+)", text)
+        assert listed, heading
+        page_number = int(listed.group(1))
+        assert heading in (pages[page_number - 1].extract_text() or ""), heading
+
+    # One structure tree, whole: every element's page exists, in page order, every key resolves.
+    structure = structure_facts(content)
+    assert structure["documents"] == 1 and structure["dangling"] == 0
+    assert structure["element_pages_in_order"] and structure["parent_tree_keys_unique"]
+    assert structure["every_page_and_link_in_parent_tree"]
+    assert structure["pages_with_structure"] == facts["pages"]
+    assert structure["elements"].count("/H3") == len(names)
+    # Bookmarks: the title, then the contents and the groups beneath it, each service under its group.
+    assert structure["outline"][0] == version.directory.title
+    assert all(name in structure["outline"] for name in names)
+
+
+def test_the_directory_status_page_shows_which_part_is_being_rendered(client, large_directory):
+    version, _ = large_directory
+    job = DocumentJob.objects.create(
+        kind=DocumentJob.Kind.DIRECTORY,
+        directory_version_id=version.pk,
+        template_version="directory-1",
+        status=DocumentJob.Status.RENDERING,
+        parts_total=12,
+        parts_done=2,
+    )
+    url = reverse("directory-pdf", args=[version.directory.slug, version.number])
+    from caf import documents
+
+    job.template_version = documents.TEMPLATE_VERSIONS["directory"]
+    job.save()
+    page = client.get(url).content.decode()
+    assert "Rendering part 3 of 12" in page
+    assert "2 of 12 parts made so far" in page
+    # Without JavaScript the page still moves on: a plain link to look again.
+    assert f'href="{url}"' in page and "Refresh" in page
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Rendering part 3 of 12" in fragment and 'hx-trigger="every 2s"' in fragment
