@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('caf', '0004_document_retention'),
+        ('caf', '0005_action_why_for_owner_and_queue'),
     ]
 
     operations = [
