@@ -10,7 +10,7 @@ from agencies.models import Membership
 from children.models import Child, Consent, LeadProfessional
 
 from ..browser import assert_accessible
-from ..factories import AgencyFactory, member_of
+from ..factories import AgencyFactory, appoint_lead, member_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -142,9 +142,7 @@ def test_an_uninvolved_practitioner_learns_only_that_a_record_exists_and_can_bre
     )
     from datetime import date
 
-    services.lead_professional_set(
-        actor=health_visitor, child=child, practitioner=health_visitor, family_agreed=True, agreed_on=date.today()
-    )
+    appoint_lead(child, health_visitor, date.today())
     page.sign_in(officer.email, password)
     page.visit("/children/search/")
     page.get_by_label("Last name").fill("Karter")
