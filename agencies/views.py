@@ -93,6 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
             "notifications": referral_selectors.unread_notifications(request.user)[:5],
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
+            "escalation_counts": children_selectors.escalation_counts_for(request.user),
         },
     )
 

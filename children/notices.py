@@ -7,10 +7,10 @@ the family's consent does not cover, and an agency that has just left), the text
 reference rather than their name. Links are paths without personal data.
 """
 
-from agencies.notifications import Event, agency_managers, agency_members, notify
 from django.urls import reverse
 
 from agencies.models import User
+from agencies.notifications import Event, agency_managers, agency_members, notify
 
 from .models import Involvement
 

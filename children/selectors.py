@@ -125,6 +125,17 @@ def escalation_queue_for(user: User, tab: str):
     return escalations.filter(outcome=SafeguardingEscalation.Outcome.PENDING).order_by("decide_by", "pk")
 
 
+def escalation_counts_for(user: User) -> dict | None:
+    """For a member of children's social care: how many escalations await a decision, and how many are overdue
+    (one query); None for everyone else."""
+    from django.db.models import Count
+
+    if not access.social_care_agencies_of(user).exists():
+        return None
+    pending = access.escalations_for_social_care(user).filter(outcome=SafeguardingEscalation.Outcome.PENDING)
+    return pending.aggregate(awaiting=Count("pk"), overdue=Count("pk", filter=Q(decide_by__lt=timezone.now())))
+
+
 def viewers_of(child: Child, limit: int = 500):
     return AccessEvent.objects.filter(child=child).select_related("user", "agency").order_by("-at")[:limit]
 

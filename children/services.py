@@ -180,8 +180,12 @@ def lead_professional_set(
     Child.objects.select_for_update().get(pk=child.pk)  # one change of lead at a time per child
     previous = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
     if previous and previous.practitioner_id == practitioner.pk:
+        # The same lead again: only the date the family agreed can change; nobody new to tell.
         if handover_note.strip():
             raise ValidationError({"handover_note": "A handover note is for a new lead professional"})
+        if previous.agreed_on != agreed_on:
+            previous.agreed_on = agreed_on
+            _as(previous, actor).save()
         return previous
     if previous:
         previous.ended_on = timezone.localdate()

@@ -407,11 +407,22 @@ def escalation_new(request, child, rights):
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
+            escalation = services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as error:
             form.add_validation_error(error)
         else:
-            messages.success(request, "The escalation to children's social care has been recorded")
+            if escalation.social_care is None:
+                messages.warning(
+                    request,
+                    "The escalation has been recorded, but no children's social care agency is set up to receive it: "
+                    "ask your administrator to add one",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"The escalation to children's social care has been recorded. {escalation.social_care.name} "
+                    "and the lead professional have been told",
+                )
             return redirect(child)
     return _render(request, "children/escalation_new.html", child, rights, form=form)
 
@@ -488,6 +499,7 @@ def child_history(request, child, rights):
             *Involvement.history.filter(child_id=child.pk).select_related("history_user", "agency"),
             *LeadProfessional.history.filter(child_id=child.pk).select_related("history_user", "practitioner"),
             *Consent.history.filter(child_id=child.pk).select_related("history_user"),
+            *ConsentCoverage.history.filter(consent__child_id=child.pk).select_related("history_user", "agency"),
             *Disclosure.history.filter(child_id=child.pk).select_related("history_user"),
             *SafeguardingEscalation.history.filter(child_id=child.pk).select_related("history_user"),
         ],
@@ -507,6 +519,8 @@ def child_history(request, child, rights):
             return f"Lead professional: {record.practitioner.full_name}"
         if kind is Consent:
             return f"Consent from {record.given_by_name}"
+        if kind is ConsentCoverage:
+            return f"Consent covers {record.agency.name}"
         if kind is Disclosure:
             return "Sharing decision"
         return "Safeguarding escalation"

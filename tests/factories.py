@@ -65,13 +65,12 @@ def appoint_lead(child, practitioner, agreed_on=None):
         .select_related("agency")
         .first()
     )
-    manager = (
-        User.objects.filter(
-            memberships__agency=involvement.agency,
-            memberships__role=Membership.Role.MANAGER,
-            memberships__ended_on__isnull=True,
-        ).first()
-        or member_of(involvement.agency, Membership.Role.MANAGER, full_name=f"Manager of {involvement.agency.name}")
+    manager = User.objects.filter(
+        memberships__agency=involvement.agency,
+        memberships__role=Membership.Role.MANAGER,
+        memberships__ended_on__isnull=True,
+    ).first() or member_of(
+        involvement.agency, Membership.Role.MANAGER, full_name=f"Manager of {involvement.agency.name}"
     )
     return services.lead_professional_set(
         actor=manager,
