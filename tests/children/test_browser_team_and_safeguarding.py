@@ -88,7 +88,7 @@ def test_a_teacher_raises_a_safeguarding_concern_and_a_social_worker_decides_it(
     page.get_by_label("Note of the decision").fill("Section 17 assessment opened today")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Social care's decision has been recorded")).to_be_visible()
-    page.get_by_role("link", name="Decided").click()
+    page.get_by_role("link", name="Decided", exact=True).click()
     expect(page.get_by_role("cell", name=re.compile("Children and families assessment"))).to_be_visible()
     assert_accessible(page)
     escalation.refresh_from_db()

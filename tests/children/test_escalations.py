@@ -366,6 +366,7 @@ def test_a_caf_closes_as_stepped_up_only_once_social_care_decided_to_take_the_ch
     response = client_for(lead_professional).post(url, {"reason": Assessment.ClosureReason.STEPPED_UP, "notes": ""})
 
     caf.refresh_from_db()
+    escalation.refresh_from_db()
     if may_close:
         assert response.status_code == 302
         assert caf.status == Assessment.Status.CLOSED and caf.stepped_up_decision_id == escalation.pk
