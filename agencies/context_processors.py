@@ -1,10 +1,27 @@
 from django.conf import settings
+from django.utils.functional import cached_property
+
+
+class _UnreadCount:
+    """The signed-in user's unread notifications, counted the first time a template asks and only then (a
+    page that does not show the header costs no query)."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def value(self) -> int:
+        from .selectors import unread_notification_count
+
+        return unread_notification_count(self.user)
 
 
 def service(request):
-    """The service's name and the session time-out figures the warning script needs."""
+    """The service's name, the session time-out figures the warning script needs, and the header's count."""
     url_name = request.resolver_match.url_name if request.resolver_match else ""
+    user = getattr(request, "user", None)
     return {
+        "unread_notifications": _UnreadCount(user) if user is not None and user.is_authenticated else None,
         "nav": _section(url_name or ""),
         "service_name": settings.SERVICE_NAME,
         "session_idle_seconds": int(settings.SESSION_IDLE_TIMEOUT.total_seconds()),
@@ -24,6 +41,6 @@ def _section(url_name: str) -> str:
         return "referrals"
     if url_name.startswith(("agency-", "member-")):
         return "agencies"
-    if url_name in ("profile", "password-change"):
+    if url_name in ("profile", "password-change", "notification-preferences"):
         return "profile"
     return ""

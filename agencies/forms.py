@@ -139,3 +139,13 @@ class MemberRoleForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the person's role"},
     )
+
+
+class NotificationPreferenceForm(GovukForm):
+    notification_email = forms.ChoiceField(
+        label="How do you want to be emailed about your notifications?",
+        choices=User.NotificationEmail.choices,
+        widget=forms.RadioSelect,
+        help_text="Emails never include a child's or family's details: they tell you what happened and link to it.",
+        error_messages={"required": "Select how you want to be emailed about notifications"},
+    )

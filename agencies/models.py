@@ -76,6 +76,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
 
+    class NotificationEmail(models.TextChoices):
+        IMMEDIATE = "immediate", "An email for each notification, as it happens"
+        DAILY = "daily", "One email a day summarising them"
+
+    notification_email = models.CharField(
+        "how you get emails about notifications",
+        max_length=10,
+        choices=NotificationEmail.choices,
+        default=NotificationEmail.IMMEDIATE,
+    )
+
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects = UserManager()
@@ -247,3 +258,111 @@ class PendingSubmission(models.Model):
 
     def __str__(self):
         return f"Submission to {self.path} kept for {self.user}"
+
+
+class Notification(models.Model):
+    """Something that happened that one user should know about, shown to that user in the product.
+
+    Made only by `agencies.notifications.notify`. One row per (occurrence, user): an occurrence names one
+    happening ("referral:12:accepted"), so telling someone twice about the same thing creates nothing.
+    The text is shown only to its user; the link is a path inside the product (never personal data).
+    """
+
+    class Event(models.TextChoices):
+        # The label is all an email says about the event: never put a name or a need in it.
+        REFERRAL_RECEIVED = "referral_received", "New referral"
+        REFERRAL_ACCEPTED = "referral_accepted", "Referral accepted"
+        REFERRAL_DECLINED = "referral_declined", "Referral declined"
+        REFERRAL_REDIRECTED = "referral_redirected", "Referral redirected"
+        REFERRAL_WITHDRAWN = "referral_withdrawn", "Referral withdrawn"
+        REFERRAL_COMPLETED = "referral_completed", "Referral completed"
+        ACTION_ASSIGNED = "action_assigned", "Action assigned to you"
+        ACTION_OVERDUE = "action_overdue", "Action overdue"
+        ESCALATION_RAISED = "escalation_raised", "Safeguarding concern raised"
+        ESCALATION_DECISION = "escalation_decision", "Safeguarding decision recorded"
+        ESCALATION_REMINDER = "escalation_reminder", "Safeguarding concern awaiting a decision"
+        LEAD_CHANGED = "lead_changed", "Lead professional changed"
+        HANDOVER_NOTE = "handover_note", "Handover note"
+        INVOLVEMENT_ENDED = "involvement_ended", "Involvement ended"
+        CONSENT_CONFIRMED = "consent_confirmed", "Consent confirmed for a new agency"
+        REVIEW_DUE = "review_due", "Review due soon"
+        MEMBERSHIP_CHANGED = "membership_changed", "Membership changed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=40, choices=Event.choices)
+    occurrence = models.CharField(max_length=200)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "user"], name="one_notification_per_occurrence_user")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_list"),
+            # The header counts a user's unread notifications on every page: this keeps that count small.
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(fields=["user", "link"], condition=Q(read_at__isnull=True), name="notification_unread_link"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} for user {self.user_id}"
+
+    def get_absolute_url(self):
+        return reverse("notification-open", args=[self.pk])
+
+
+class NotificationDigest(models.Model):
+    """The one daily summary email a user who chose the digest gets for a day. Its unique key is what makes
+    it one a day, however many times the digest task runs."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    summary = models.JSONField(default=dict)  # {event label: count}: no personal data
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_day")]
+
+    def __str__(self):
+        return f"Digest for user {self.user_id} on {self.day}"
+
+
+class NotificationEmail(models.Model):
+    """The email outbox: one row per (occurrence, address) to be emailed, written in the same transaction
+    as the notification, so an email is never lost to a broker that was down when it was queued.
+
+    A row for a user is sent by `agencies.send_notification_email` if they want immediate emails, or in
+    their daily digest; a row for an agency's shared address (no user, no notification) is always sent at
+    once. `sent_at` is set in the transaction that holds the row's lock while sending: a task that runs
+    twice sends nothing twice.
+    """
+
+    event = models.CharField(max_length=40, choices=Notification.Event.choices)
+    occurrence = models.CharField(max_length=200)
+    recipient = models.EmailField()
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    link = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey(
+        NotificationDigest, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "recipient"], name="one_email_per_occurrence_recipient")
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_email_unsent")
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} email {self.pk}"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 
-from .models import Agency, Membership, User
+from .models import Agency, Membership, Notification, User
 
 
 def agencies_for_list():
@@ -116,3 +116,20 @@ def agency_history(agency: Agency) -> list[HistoryEntry]:
         return f"Membership of {record.user.full_name}"
 
     return history_entries(records, describe)
+
+
+# --- Notifications ----------------------------------------------------------------------------------
+
+
+def notifications_for(user: User):
+    """The user's own notifications, newest first (index notification_list). Nobody sees another's."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_notifications(user: User):
+    return notifications_for(user).filter(read_at__isnull=True)
+
+
+def unread_notification_count(user: User) -> int:
+    """One count on the partial index of unread rows: cheap enough for the header of every page."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

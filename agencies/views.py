@@ -1,24 +1,28 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, services
+from . import access, notifications, selectors, services
 from .forms import (
     AgencyForm,
     MemberAddForm,
     MemberRoleForm,
+    NotificationPreferenceForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
     ProfileForm,
     SetPasswordForm,
     SignInForm,
 )
-from .models import Membership
+from .models import Membership, Notification
+from .pagination import peek_page
 
 # --- Signing in and out ---------------------------------------------------------------------------
 
@@ -91,7 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_actions": caf_selectors.actions_owned_by(request.user),
             "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
             "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
-            "notifications": referral_selectors.unread_notifications(request.user)[:5],
+            "notifications": selectors.unread_notifications(request.user)[:5],
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
             "escalation_counts": children_selectors.escalation_counts_for(request.user),
         },
@@ -110,6 +114,54 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "agencies/profile_edit.html",
         {"form": form, "memberships": selectors.memberships_of(request.user)},
     )
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    form = NotificationPreferenceForm(
+        request.POST or None, initial={"notification_email": request.user.notification_email}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.notification_preference_update(
+            actor=request.user, user=request.user, notification_email=form.cleaned_data["notification_email"]
+        )
+        messages.success(request, "Your choice of notification emails has been saved")
+        return redirect("notifications")
+    return render(
+        request,
+        "agencies/notification_preferences.html",
+        {"form": form, "digest_hour": settings.NOTIFICATION_DIGEST_HOUR},
+    )
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = peek_page(selectors.notifications_for(request.user), request.GET.get("page"), NOTIFICATIONS_PER_PAGE)
+    return render(request, "agencies/notifications.html", {"page": page, "notifications": page.object_list})
+
+
+@login_required
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Follow a notification's link, marking it read. Only its own user can: anyone else gets 404."""
+    note = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    notifications.mark_read(request.user, notification=note)
+    if not url_has_allowed_host_and_scheme(note.link, allowed_hosts=None):
+        return redirect("notifications")  # notify() only stores paths inside the product; this is a guard
+    return redirect(note.link)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications.mark_read(request.user)
+    if count:
+        messages.success(request, "All your notifications are marked as read")
+    return redirect("notifications")
 
 
 # --- Agencies -------------------------------------------------------------------------------------

@@ -292,7 +292,14 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-escalations": {"task": "children.remind_overdue_escalations", "schedule": 5 * 60},
     "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
     "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
+    # Immediate notification emails still unsent a minute after they were written (the broker was down).
+    "sweep-notification-emails": {"task": "agencies.sweep_notification_emails", "schedule": 60},
+    # Every 15 minutes, so a beat that was down at the digest hour still sends the day's digests; each user
+    # gets one a day whatever the number of runs (agencies.NotificationDigest's unique key).
+    "send-notification-digests": {"task": "agencies.send_notification_digests", "schedule": 15 * 60},
 }
+# The local hour (0-23) from which the day's digest emails go to users who chose one a day.
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
 # A CAF's PDF copy is deleted this many days after it was made (the job stays, as a record): a new copy
 # takes a second to make, and every copy kept is a copy of the family's information to lose.
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7)

@@ -108,26 +108,10 @@ class Referral(models.Model):
                 return chain
 
 
-class Notification(models.Model):
-    """An event a practitioner should know about, shown in the product (and emailed, once)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return self.text
-
-
 class EmailDelivery(models.Model):
-    """One email about one referral event to one address. The unique key makes each send happen once,
-    however many times its task runs."""
+    """One email about one referral event to one address, as sent before notifications moved to
+    `agencies.NotificationEmail`: kept as the record of those sends, and so that a `send_referral_email`
+    task still queued at the upgrade sends nothing twice."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="emails")
     event = models.CharField(max_length=30)

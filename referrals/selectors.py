@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Notification, Referral
+from .models import Referral
 
 TABS = {
     "new": ("New", Q(status=Referral.Status.SENT, answered_at__isnull=True)),
@@ -60,12 +60,6 @@ def sent_by(user):
         Referral.objects.filter(from_user=user, redirected_from__isnull=True)
         .select_related("child", "to_agency", "redirected_to__to_agency", "redirected_to__redirected_to__to_agency")
         .order_by("-sent_at")
-    )
-
-
-def unread_notifications(user):
-    return (
-        Notification.objects.filter(user=user, read_at__isnull=True).select_related("referral").order_by("-created_at")
     )
 
 

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, Membership, User
+from agencies.notifications import Event, agency_managers, agency_members, notify
 from caf.models import Assessment
 from children.models import Child, Disclosure, Involvement
 
-from .models import Notification, Referral
+from .models import Referral
 
 
 class AlreadyAnswered(Exception):
@@ -177,8 +178,7 @@ def referral_send(
         actor,
     )
     referral.save()
-    _notify_receivers(referral, f"New {referral.get_urgency_display().lower()} referral from {from_agency.name}")
-    _queue_email(referral, "received")
+    _notify_received(referral, actor, f"New {referral.get_urgency_display().lower()} referral from {from_agency.name}")
     return referral
 
 
@@ -221,8 +221,7 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
             Involvement(child=referral.child, agency=referral.to_agency, role="Accepted a referral"),
             actor,
         ).save()
-    _notify_sender(referral, f"{referral.to_agency.name} accepted your referral")
-    _queue_email(referral, "accepted")
+    _notify_sender(referral, actor, Event.REFERRAL_ACCEPTED, f"{referral.to_agency.name} accepted your referral")
     return referral
 
 
@@ -232,8 +231,7 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the referral is declined"})
     referral = _answer(actor, referral, Referral.Status.DECLINED, reason)
-    _notify_sender(referral, f"{referral.to_agency.name} declined your referral")
-    _queue_email(referral, "declined")
+    _notify_sender(referral, actor, Event.REFERRAL_DECLINED, f"{referral.to_agency.name} declined your referral")
     return referral
 
 
@@ -293,10 +291,13 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
     )
     onward.disclosure.save()
     onward.save()
-    _notify_sender(referral, f"{referral.to_agency.name} redirected your referral to {to_agency.name}")
-    _notify_receivers(onward, f"Referral redirected to you by {referral.to_agency.name}")
-    _queue_email(referral, "redirected")
-    _queue_email(onward, "received")
+    _notify_sender(
+        referral,
+        actor,
+        Event.REFERRAL_REDIRECTED,
+        f"{referral.to_agency.name} redirected your referral to {to_agency.name}",
+    )
+    _notify_received(onward, actor, f"Referral redirected to you by {referral.to_agency.name}")
     return onward
 
 
@@ -313,7 +314,8 @@ def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> R
     locked.closed_by = actor
     locked.answer_reason = reason.strip()
     _as(locked, actor).save()
-    _notify_receivers(locked, f"{locked.from_agency.name} withdrew a referral")
+    # The receiving agency was told of the referral by email, so it is told of the withdrawal the same way.
+    _notify_receivers(locked, actor, Event.REFERRAL_WITHDRAWN, f"{locked.from_agency.name} withdrew a referral")
     return locked
 
 
@@ -331,35 +333,47 @@ def referral_complete(*, actor: User, referral: Referral, outcome: str) -> Refer
     locked.closed_at = timezone.now()
     locked.closed_by = actor
     _as(locked, actor).save()
-    _notify_sender(locked, f"{locked.to_agency.name} completed your referral")
-    _queue_email(locked, "completed")
+    _notify_sender(locked, actor, Event.REFERRAL_COMPLETED, f"{locked.to_agency.name} completed your referral")
     return locked
 
 
 # --- Notifications and email ----------------------------------------------------------------------
+# In the product: the receiving agency's current members of what reaches it, the sender of the answers.
+# By email: a new (or withdrawn) referral goes to the agency's referrals address and its managers, an
+# answer to the sender. Each is one occurrence per referral and event, so nobody is told twice.
 
 
-def _notify_receivers(referral: Referral, text: str) -> None:
-    users = Membership.objects.current().filter(agency_id=referral.to_agency_id).values_list("user_id", flat=True)
-    Notification.objects.bulk_create([Notification(user_id=u, referral=referral, text=text) for u in set(users)])
+def _occurrence(referral: Referral, event: str) -> str:
+    return f"referral:{referral.pk}:{event.removeprefix('referral_')}"
 
 
-def _notify_sender(referral: Referral, text: str) -> None:
-    Notification.objects.create(user_id=referral.from_user_id, referral=referral, text=text)
+def _receiving_emails(agency: Agency) -> list:
+    return ([agency.email] if agency.email else []) + agency_managers(agency)
 
 
-def _queue_email(referral: Referral, event: str) -> None:
-    from .tasks import send_referral_email
-
-    send_referral_email.delay_on_commit(referral.pk, event)
+def _notify_received(referral: Referral, actor: User, text: str) -> None:
+    _notify_receivers(referral, actor, Event.REFERRAL_RECEIVED, text)
 
 
-def email_recipients(referral: Referral, event: str) -> list[str]:
-    """Who is told: the receiving agency's referral contacts of a new referral; the sender of an answer."""
-    if event == "received":
-        agency = referral.to_agency
-        managers = Membership.objects.current().filter(agency=agency, role=Membership.Role.MANAGER)
-        addresses = [agency.email] if agency.email else []
-        addresses += list(managers.values_list("user__email", flat=True))
-        return sorted(set(addresses))
-    return [referral.from_user.email]
+def _notify_receivers(referral: Referral, actor: User, event: str, text: str) -> None:
+    agency = referral.to_agency
+    notify(
+        event=event,
+        recipients=agency_members(agency),
+        occurrence=_occurrence(referral, event),
+        text=text,
+        link=referral.get_absolute_url(),
+        actor=actor,
+        email_to=_receiving_emails(agency),
+    )
+
+
+def _notify_sender(referral: Referral, actor: User, event: str, text: str) -> None:
+    notify(
+        event=event,
+        recipients=[referral.from_user],
+        occurrence=_occurrence(referral, event),
+        text=text,
+        link=referral.get_absolute_url(),
+        actor=actor,
+    )

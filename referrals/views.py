@@ -7,9 +7,8 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from agencies import access
+from agencies import access, notifications
 from agencies.models import Agency
 from agencies.pagination import peek_page
 from caf.selectors import answers
@@ -18,7 +17,7 @@ from children.models import AccessEvent
 
 from . import selectors, services
 from .forms import InboxFilterForm, OutcomeForm, ReasonForm, RedirectForm, ReferralForm
-from .models import Notification, Referral
+from .models import Referral
 
 
 @login_required
@@ -57,7 +56,7 @@ def referral_detail(request, referral_id: int):
         child_services.access_event_record(
             request=request, child=referral.child, action=AccessEvent.Action.VIEW, what=f"Referral #{referral.pk}"
         )
-        Notification.objects.filter(user=user, referral=referral, read_at__isnull=True).update(read_at=timezone.now())
+        notifications.mark_read(user, link=referral.get_absolute_url())
         return render(
             request,
             "referrals/referral_detail.html",
@@ -175,19 +174,6 @@ def inbox(request):
 @login_required
 def sent(request):
     return render(request, "referrals/sent.html", {"referrals": selectors.sent_by(request.user)[:200]})
-
-
-@login_required
-def notifications(request):
-    items = Notification.objects.filter(user=request.user).select_related("referral").order_by("-created_at")[:100]
-    return render(request, "referrals/notifications.html", {"notifications": items})
-
-
-@login_required
-@require_POST
-def notifications_read(request):
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    return redirect("referral-notifications")
 
 
 @login_required

@@ -98,6 +98,6 @@ def test_a_referral_is_sent_redirected_accepted_and_completed_in_the_browser(pag
     page.visit("/referrals/measures/")
     page.get_by_role("heading", name="Referral response measures").wait_for()
     assert_accessible(page)
-    page.visit("/referrals/notifications/")
+    page.visit("/notifications/")
     assert_accessible(page)
     assert page.console_errors == []

@@ -10,9 +10,10 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from agencies.models import Notification
 from children.models import Involvement
 from referrals import services
-from referrals.models import Notification, Referral
+from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

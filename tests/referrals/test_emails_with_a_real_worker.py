@@ -1,190 +1,51 @@
 """Referral emails sent by a real Celery worker through Redis, each to each recipient exactly once.
 
-The test starts `celery -A config worker -Q celery,pdf --concurrency 1 --pool prefork` as a
-subprocess on Redis database 15 (flushed first), pointed at this test run's PostgreSQL database. The
-test is transactional, so what the services commit is what the worker reads, and the services'
-`delay_on_commit` really goes to Redis. The worker sends with Django's console email backend and the
-test reads the emails from the worker's output: settings.py reads EMAIL_BACKEND from the environment
-but not EMAIL_FILE_PATH, so the file backend cannot be pointed at a folder from outside.
+The worker and the Redis database come from tests/celery_worker.py. Referral emails go through the
+notification service's outbox (agencies.NotificationEmail): a new referral to the receiving agency's
+referrals address and its managers, an answer to the sender.
 """
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
-from config import celery_app
+from agencies.models import NotificationEmail
+from agencies.notifications import email_subject
+from agencies.tasks import send_notification_email
 from referrals import services
-from referrals.models import EmailDelivery
-from referrals.tasks import SUBJECTS, send_referral_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REPO = Path(__file__).resolve().parents[2]
-BROKER_URL = os.environ.get("TEST_REDIS_URL_EMAIL", "redis://127.0.0.1:6379/15")
-WAIT_SECONDS = 30
-SEPARATOR = "-" * 79  # what the console backend writes after each message
-TASK_DONE = re.compile(
-    r"Task referrals\.send_referral_email\[(?P<id>[0-9a-f-]+)\] succeeded in [\d.e-]+s: (?P<sent>\d+)"
-)
-
-
-def database_url() -> str:
-    """This run's test database (test_<name>), as a URL the worker's settings understand."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
-
-
-class Worker:
-    def __init__(self, log: Path):
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def emails(self) -> Counter:
-        """(recipient, subject) of every email the worker printed, counted."""
-        sent = Counter()
-        for block in self.output().split(SEPARATOR):
-            to = re.search(r"^(?:.*\] )?To: (.+)$", block, re.MULTILINE)
-            subject = re.search(r"^(?:.*\] )?Subject: (.+)$", block, re.MULTILINE)
-            if to and subject:
-                sent[(to.group(1).strip(), subject.group(1).strip())] += 1
-        return sent
-
-    def finished_tasks(self) -> dict[str, int]:
-        return {m["id"]: int(m["sent"]) for m in TASK_DONE.finditer(self.output())}
-
-    def wait_for(self, condition, what: str):
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.2)
-        pytest.fail(f"Waited {WAIT_SECONDS} s for {what}. The worker's output:\n{self.output()[-6000:]}")
-
-
-@pytest.fixture
-def redis_db_15():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(BROKER_URL)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"No Redis at {BROKER_URL}: {error}")
-    yield client
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
-def tasks_go_to_redis(settings, redis_db_15):
-    """Make this process queue tasks on Redis instead of running them in-process, and put it back after."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = BROKER_URL
-    before = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_connections():
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
-    reset_connections()
-    try:
-        yield
-    finally:
-        reset_connections()
-        celery_app.conf.update(before)
-
-
-@pytest.fixture
-def worker(tmp_path, redis_db_15, transactional_db):
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("EMAIL_HOST", None)  # an SMTP host would override EMAIL_BACKEND
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "config",
-        "worker",
-        "-Q",
-        "celery,pdf",
-        "--concurrency",
-        "1",
-        "--pool",
-        "prefork",
-        "-l",
-        "info",
-        "--hostname",
-        f"referrals-test-{os.getpid()}@%h",
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    running = Worker(log)
-    try:
-        running.wait_for(lambda: " ready." in running.output() or process.poll() is not None, "the worker to start")
-        if process.poll() is not None:
-            pytest.fail(f"The worker stopped at once:\n{running.output()}")
-        yield running
-    finally:
-        if process.poll() is None:
-            process.terminate()  # warm shutdown: the pool child goes with it
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # the worker's own process group, started above
-                process.wait(timeout=5)
-
 
 def test_a_real_worker_emails_each_recipient_of_each_referral_event_exactly_once(
-    tasks_go_to_redis, worker, send, sender, receiving_member, receiving_manager, camhs
+    tasks_go_to_redis, worker, send, sender, receiving_member, receiving_manager, camhs, child
 ):
     referral = send()
     services.referral_accept(actor=receiving_member, referral=referral)
 
     expected = {
-        (camhs.email, SUBJECTS["received"].format(to=camhs.name)),
-        (receiving_manager.email, SUBJECTS["received"].format(to=camhs.name)),
-        (sender.email, SUBJECTS["accepted"].format(to=camhs.name)),
+        (camhs.email, email_subject("New referral")),
+        (receiving_manager.email, email_subject("New referral")),
+        (sender.email, email_subject("Referral accepted")),
     }
-    worker.wait_for(lambda: len(worker.finished_tasks()) >= 2, "both email tasks to finish")
-    assert sorted(worker.finished_tasks().values()) == [1, 2]
+    worker.wait_for(lambda: len(worker.finished_tasks()) >= 3, "the three email tasks to finish")
+    assert sorted(worker.finished_tasks().values()) == [1, 1, 1]
     assert worker.emails() == Counter(dict.fromkeys(expected, 1))
-    deliveries = EmailDelivery.objects.filter(referral=referral)
-    assert {(d.event, d.recipient) for d in deliveries} == {
-        ("received", camhs.email),
-        ("received", receiving_manager.email),
-        ("accepted", sender.email),
+    outbox = NotificationEmail.objects.filter(occurrence__startswith=f"referral:{referral.pk}:")
+    assert {(e.event, e.recipient) for e in outbox} == {
+        ("referral_received", camhs.email),
+        ("referral_received", receiving_manager.email),
+        ("referral_accepted", sender.email),
     }
-    assert all(d.sent_at for d in deliveries)
+    assert all(e.sent_at for e in outbox)
     # No names or needs in the email.
-    assert referral.child.last_name not in worker.output()
+    output = worker.output()
+    for personal in (child.first_name, child.last_name, child.postcode, referral.reason[:30], sender.full_name):
+        assert personal not in output
 
-    # The same task again (a retry, a redelivery): it claims nothing and sends nothing.
-    again = send_referral_email.delay(referral.pk, "received")
-    worker.wait_for(lambda: again.id in worker.finished_tasks(), "the repeated task to finish")
-    assert worker.finished_tasks()[again.id] == 0
+    # The same tasks again (a retry, a redelivery): they send nothing.
+    again = [send_notification_email.delay(e.pk) for e in outbox]
+    worker.wait_for(lambda: all(a.id in worker.finished_tasks() for a in again), "the repeated tasks to finish")
+    assert [worker.finished_tasks()[a.id] for a in again] == [0, 0, 0]
     assert worker.emails() == Counter(dict.fromkeys(expected, 1))
-    assert EmailDelivery.objects.filter(referral=referral).count() == 3
+    assert outbox.count() == 3

@@ -13,9 +13,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from agencies.models import Notification
 from children.models import AccessEvent, Involvement
 from referrals import services
-from referrals.models import Notification, Referral
+from referrals.models import Referral
 
 from .conftest import PERSONAS, STATES
 

@@ -1,0 +1,28 @@
+"""Thin Celery wrappers for notification emails. Tasks take ids, re-read the database and are safe to run twice."""
+
+from celery import shared_task
+
+from . import notifications
+
+
+@shared_task(
+    name="agencies.send_notification_email",
+    autoretry_for=(OSError,),  # the mail server refused or was unreachable: the row is still unsent
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def send_notification_email(email_id: int) -> int:
+    """Send one outbox row, once: returns 1 if this run sent it, 0 if it was sent already (or is the digest's)."""
+    return notifications.email_send(email_id)
+
+
+@shared_task(name="agencies.sweep_notification_emails")
+def sweep_notification_emails() -> int:
+    """Queue again immediate emails still unsent a minute after they were written (the broker was down)."""
+    return notifications.emails_sweep()
+
+
+@shared_task(name="agencies.send_notification_digests")
+def send_notification_digests() -> int:
+    """Send today's digest to each user who chose one and has something to read. Runs often; sends once a day."""
+    return notifications.digests_send()
