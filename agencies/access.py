@@ -439,6 +439,25 @@ def escalations_for_social_care(user: User):
     return SafeguardingEscalation.objects.filter(social_care_id__in=_user_agency_ids(user))
 
 
+def get_escalation_for_social_care(request, child_id: int, escalation_id: int):
+    """An escalation sent to one of the user's agencies (decided or not: its record stays theirs, as a referral's
+    does), with its child; otherwise record the refusal and 404."""
+    from children.models import Child
+
+    escalation = (
+        escalations_for_social_care(request.user)
+        .select_related(
+            "child", "recorded_by", "recorded_by_agency", "social_care", "decided_by", "decision_recorded_by"
+        )
+        .filter(pk=escalation_id, child_id=child_id)
+        .first()
+    )
+    if escalation is None:
+        _record_refusal(request, Child.objects.filter(pk=child_id).first(), f"escalation #{escalation_id}")
+        raise Http404("No such escalation")
+    return escalation
+
+
 def may_decide_escalation(user: User, escalation) -> bool:
     return (
         user.is_authenticated

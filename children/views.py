@@ -35,6 +35,7 @@ from .models import (
     AccessEvent,
     Child,
     Consent,
+    ConsentCoverage,
     Disclosure,
     FamilyMember,
     Involvement,
@@ -427,22 +428,15 @@ def escalation_new(request, child, rights):
     return _render(request, "children/escalation_new.html", child, rights, form=form)
 
 
-@child_page("basic", "Record social care's decision")
-def escalation_decide(request, child, rights, escalation_id):
-    escalation = get_object_or_404(
-        SafeguardingEscalation.objects.select_related(
-            "recorded_by", "recorded_by_agency", "social_care", "decided_by", "decision_recorded_by"
-        ),
-        pk=escalation_id,
-        child=child,
-    )
+@login_required
+def escalation_decide(request, child_id, escalation_id):
+    """Social care records its decision. Reached through social care's membership, not the child's record: once
+    decided, social care's view of the child ends, and a second person deciding is told who decided first."""
+    escalation = access.get_escalation_for_social_care(request, child_id, escalation_id)
+    child = escalation.child
     if not escalation.is_pending:
-        if access.escalations_for_social_care(request.user).filter(pk=escalation.pk).exists():
-            messages.info(request, str(services.AlreadyDecided(escalation)))
-            return redirect("escalation-queue")
-        access.refuse(request, child, f"decide escalation #{escalation_id}")
-    if not access.may_decide_escalation(request.user, escalation):
-        access.refuse(request, child, f"decide escalation #{escalation_id}")
+        messages.info(request, str(services.AlreadyDecided(escalation)))
+        return redirect("escalation-queue")
     deciders = User.objects.filter(
         is_active=True, memberships__agency=escalation.social_care, memberships__ended_on__isnull=True
     ).order_by("full_name")
@@ -451,22 +445,28 @@ def escalation_decide(request, child, rights, escalation_id):
         deciders=deciders,
         initial={"decided_by": request.user.pk, "decided_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
-        except services.AlreadyDecided as already:
-            messages.info(request, str(already))
-            return redirect("escalation-queue")
-        except ValidationError as error:
-            form.add_validation_error(error)
-        else:
-            messages.success(
-                request,
-                "Social care's decision has been recorded. The practitioner who raised the "
-                "concern and the lead professional have been told",
+    with transaction.atomic():
+        if request.method == "GET":
+            services.access_event_record(
+                request=request, child=child, action=AccessEvent.Action.VIEW, what="Record social care's decision"
             )
-            return redirect("escalation-queue")
-    return _render(request, "children/escalation_decide.html", child, rights, form=form, escalation=escalation)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
+            except services.AlreadyDecided as already:
+                messages.info(request, str(already))
+                return redirect("escalation-queue")
+            except ValidationError as error:
+                form.add_validation_error(error)
+            else:
+                messages.success(
+                    request,
+                    "Social care's decision has been recorded. The practitioner who raised the concern and the lead "
+                    "professional have been told",
+                )
+                return redirect("escalation-queue")
+        rights = access.child_access(request.user, child)
+        return _render(request, "children/escalation_decide.html", child, rights, form=form, escalation=escalation)
 
 
 @login_required

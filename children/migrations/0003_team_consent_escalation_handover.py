@@ -8,23 +8,19 @@ from django.db import migrations, models
 
 
 def forwards(apps, schema_editor):
-    """Existing consents for "every agency in the team" cover the team as it was then; existing decisions
-    keep their date as the time of decision.
+    """Existing consents for "every agency in the team" cover the team as it was then.
 
     Best effort: the team when a consent was given is taken from involvement dates. An involvement counts if
     it started on or before the later of the day consent was given and the day it was recorded (consent is
     often recorded after the conversation, with the team the practitioner recorded it for) and had not
     ended before consent was given.
     """
-    from datetime import datetime, time
-
     from django.db.models import Q
     from django.utils import timezone
 
     Consent = apps.get_model("children", "Consent")
     ConsentCoverage = apps.get_model("children", "ConsentCoverage")
     Involvement = apps.get_model("children", "Involvement")
-    Escalation = apps.get_model("children", "SafeguardingEscalation")
     for consent in Consent.objects.filter(all_involved_agencies=True).iterator():
         recorded_on = timezone.localtime(consent.recorded_at).date()
         until = max(consent.given_on, recorded_on)
@@ -38,6 +34,15 @@ def forwards(apps, schema_editor):
             [ConsentCoverage(consent_id=consent.pk, agency_id=a, basis="in_team") for a in agencies],
             ignore_conflicts=True,
         )
+
+
+def decisions_keep_their_date(apps, schema_editor):
+    """Decisions recorded before outcomes were structured keep their date as the time of decision."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    Escalation = apps.get_model("children", "SafeguardingEscalation")
     zone = timezone.get_current_timezone()
     for escalation in Escalation.objects.filter(decided_on__isnull=False, decided_at__isnull=True):
         escalation.decided_at = datetime.combine(escalation.decided_on, time(12), tzinfo=zone)
@@ -304,6 +309,7 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('from_lead', 'to_lead'), name='one_handover_note_per_change'),
         ),
             migrations.RunPython(forwards, migrations.RunPython.noop),
+        migrations.RunPython(decisions_keep_their_date, migrations.RunPython.noop),
         migrations.RemoveField(
             model_name='historicalsafeguardingescalation',
             name='decided_on',
