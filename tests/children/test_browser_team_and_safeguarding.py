@@ -84,7 +84,7 @@ def test_a_teacher_raises_a_safeguarding_concern_and_a_social_worker_decides_it(
     expect(page.get_by_role("link", name="Select social care's decision")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Children and families assessment (section 17)").check()
-    page.get_by_label("Who decided").select_option(label="David Chen")
+    page.get_by_label("Who decided").select_option(str(team["social_care_manager"].pk))
     page.get_by_label("Note of the decision").fill("Section 17 assessment opened today")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Social care's decision has been recorded")).to_be_visible()
