@@ -265,6 +265,8 @@ def consent_confirm_for_agency(
     later, or one to refer to), with who in the family agreed, who recorded it and when; its members are told."""
     from . import notices
 
+    if not access.may_confirm_consent(access.child_access(actor, child)):
+        raise PermissionDenied("Only those who may edit the child's record confirm the family's consent")
     child = Child.objects.select_for_update(of=("self",)).select_related("current_consent").get(pk=child.pk)
     consent = child.current_consent
     errors = {}
