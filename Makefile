@@ -39,7 +39,9 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 assets: static/dist/.built
-static/dist/.built: node_modules/.installed static/src/app.scss
+# Everything `npm run build` reads: the Sass, the script that copies GOV.UK Frontend's referenced
+# assets, and package.json (the build scripts themselves and the pinned packages, via node_modules).
+static/dist/.built: node_modules/.installed package.json static/src/app.scss static/src/copy-govuk-assets.mjs
 	npm run build
 	touch $@
 

@@ -6,4 +6,5 @@ class AgenciesConfig(AppConfig):
     verbose_name = "Agencies and practitioners"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in audit receivers)
+        # Registers the deployment checks and connects the sign-in audit receivers.
+        from . import checks, signals  # noqa: F401

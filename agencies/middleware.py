@@ -1,10 +1,12 @@
 """Session time-outs and caching rules for signed-in pages."""
 
+import ipaddress
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -90,3 +92,26 @@ def pending_submission_take(request):
         return None
     PendingSubmission.objects.filter(user=request.user, path=request.path).delete()
     return pending.data
+
+
+class LoopbackOnlyMiddleware:
+    """Refuse every request from an address that is not loopback (only with DJANGO_ALLOW_PLAIN_HTTP_ON_LOOPBACK).
+
+    Plain HTTP with production settings is for a test deployment on this machine; should such a server
+    be bound to a public address by mistake, nobody else may use it (cookies would cross the network in
+    clear).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            loopback = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            return HttpResponseForbidden(
+                "This server is a test deployment that answers only on loopback.", content_type="text/plain"
+            )
+        return self.get_response(request)

@@ -54,6 +54,22 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# A test deployment on this machine only (.ci/production-path, bench/sign_in.py): production settings
+# served over plain HTTP on loopback, so a script can sign in without a TLS proxy. It cannot weaken a
+# real deployment: settings refuse it with any host name but loopback or behind a proxy, every request
+# from an address that is not loopback is refused (agencies.middleware.LoopbackOnlyMiddleware), and
+# `check --deploy` warns while it is on.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+ALLOW_PLAIN_HTTP_ON_LOOPBACK = PRODUCTION and env_bool("DJANGO_ALLOW_PLAIN_HTTP_ON_LOOPBACK", False)
+if ALLOW_PLAIN_HTTP_ON_LOOPBACK:
+    if not ALLOWED_HOSTS or not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOW_PLAIN_HTTP_ON_LOOPBACK is for a test deployment on loopback: DJANGO_ALLOWED_HOSTS "
+            f"may hold only {', '.join(sorted(LOOPBACK_HOSTS))}, not {', '.join(ALLOWED_HOSTS) or 'nothing'}"
+        )
+    if env_bool("DJANGO_BEHIND_PROXY", False):
+        raise ImproperlyConfigured("DJANGO_ALLOW_PLAIN_HTTP_ON_LOOPBACK cannot be used with DJANGO_BEHIND_PROXY")
+
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
@@ -128,6 +144,8 @@ MIDDLEWARE = [
 if PRODUCTION:
     # In development runserver (and the tests' live server) serve static files themselves.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+if ALLOW_PLAIN_HTTP_ON_LOOPBACK:
+    MIDDLEWARE.insert(0, "agencies.middleware.LoopbackOnlyMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -161,8 +179,10 @@ LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign-in"
 
+# First is the hasher for new passwords; a password hashed with other parameters is re-hashed with these at
+# its owner's next sign-in (agencies/hashers.py says why these).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "agencies.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # NCSC guidance: length and a deny-list, no composition rules, long passphrases welcome.
@@ -206,9 +226,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = not ALLOW_PLAIN_HTTP_ON_LOOPBACK
+    CSRF_COOKIE_SECURE = not ALLOW_PLAIN_HTTP_ON_LOOPBACK
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True) and not ALLOW_PLAIN_HTTP_ON_LOOPBACK
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -261,7 +281,16 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "")
+    if not EMAIL_BACKEND:
+        if PRODUCTION:
+            # The console backend would write every password-reset and invitation link, each one a way
+            # into an account, to the server's log. A deployment names where its emails go.
+            raise ImproperlyConfigured(
+                "Set EMAIL_HOST (an SMTP server) or EMAIL_BACKEND (a Django email backend, named explicitly) "
+                "when DJANGO_DEBUG is false"
+            )
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH")  # for the file-based backend
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@team-around-the-child.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -287,6 +316,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
+# Beat's record of when each periodic task last ran: a local file, outside the repository's tracked files
+# (`var/` is ignored). Give each beat its own when several checkouts share a machine.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
+)
+CELERY_BEAT_SCHEDULER = "config.celery:PersistentSchedulerInItsFolder"
 CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "remind-overdue-escalations": {"task": "children.remind_overdue_escalations", "schedule": 5 * 60},

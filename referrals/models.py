@@ -110,8 +110,7 @@ class Referral(models.Model):
 
 class EmailDelivery(models.Model):
     """One email about one referral event to one address, as sent before notifications moved to
-    `agencies.NotificationEmail`: kept as the record of those sends, and so that a `send_referral_email`
-    task still queued at the upgrade sends nothing twice."""
+    `agencies.NotificationEmail`: kept as the record of those sends. Nothing writes new rows."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="emails")
     event = models.CharField(max_length=30)
