@@ -144,6 +144,50 @@ def _user_agency_ids(user: User):
     return Membership.objects.current().filter(user=user).values("agency_id")
 
 
+def consent_coverage(level: Level, *, consent_id, agency_id, prefix: str = "") -> Q:
+    """THE rule of whom the family's consent covers, as a filter on a consent row (reached through `prefix`).
+
+    A consent that is not withdrawn covers an agency it names, or (for "every agency in the team") an agency
+    in the team when it was given or one the family's consent was later confirmed for (`ConsentCoverage`):
+    never an agency merely because it joined the team, or is being referred to, afterwards. Additional
+    information also needs the scope "basic and additional" and the agency not excluded. `consent_id` and
+    `agency_id` are expressions (an `OuterRef` inside a subquery) or values.
+    """
+    from children.models import Consent, ConsentCoverage
+
+    named = Consent.agencies_included.through.objects.filter(consent_id=consent_id, agency_id=agency_id)
+    covered = ConsentCoverage.objects.filter(consent_id=consent_id, agency_id=agency_id)
+    rule = Q(**{f"{prefix}withdrawn_on__isnull": True}) & (Exists(named) | Exists(covered))
+    if level >= Level.ADDITIONAL:
+        excluded = Consent.agencies_excluded.through.objects.filter(consent_id=consent_id, agency_id=agency_id)
+        rule &= Q(**{f"{prefix}scope": Consent.Scope.ADDITIONAL}) & ~Exists(excluded)
+    return rule
+
+
+def consent_covers_agency(child, level: Level = Level.BASIC) -> Exists:
+    """For a query on agencies: whether the child's current consent covers each (one subquery, not one per row)."""
+    from children.models import Consent
+
+    return Exists(
+        Consent.objects.filter(pk=child.current_consent_id).filter(
+            consent_coverage(level, consent_id=OuterRef("pk"), agency_id=OuterRef(OuterRef("pk")))
+        )
+    )
+
+
+def consent_covers(child, agency: Agency, level: Level = Level.BASIC) -> bool:
+    """Whether the child's current consent covers the agency at `level` (for referrals and confirmations)."""
+    from children.models import Consent
+
+    if not child.current_consent_id:
+        return False
+    return (
+        Consent.objects.filter(pk=child.current_consent_id)
+        .filter(consent_coverage(level, consent_id=OuterRef("pk"), agency_id=agency.pk))
+        .exists()
+    )
+
+
 def _covered_involvements(user: User, level: Level, overrides_count: bool = True):
     """Current involvements of the user's agencies whose agency the record's sharing rules cover at `level`."""
     return _involvements_covered(level, overrides_count).filter(agency_id__in=_user_agency_ids(user))
@@ -151,22 +195,18 @@ def _covered_involvements(user: User, level: Level, overrides_count: bool = True
 
 def _involvements_covered(level: Level, overrides_count: bool = True):
     """Current involvements (of any agency) whose agency the record's sharing rules cover at `level`."""
-    from children.models import Consent, Disclosure, Involvement
+    from children.models import Disclosure, Involvement
 
-    included = Consent.agencies_included.through.objects.filter(
-        consent_id=OuterRef("child__current_consent_id"), agency_id=OuterRef("agency_id")
-    )
-    consent = Q(child__current_consent__withdrawn_on__isnull=True) & (
-        Q(child__current_consent__all_involved_agencies=True) | Exists(included)
+    consent = consent_coverage(
+        level,
+        consent_id=OuterRef("child__current_consent_id"),
+        agency_id=OuterRef("agency_id"),
+        prefix="child__current_consent__",
     )
     overrides = Disclosure.objects.filter(
         child_id=OuterRef("child_id"), shared_with_id=OuterRef("agency_id"), basis=Disclosure.Basis.OVERRIDE
     )
     if level == Level.ADDITIONAL:
-        excluded = Consent.agencies_excluded.through.objects.filter(
-            consent_id=OuterRef("child__current_consent_id"), agency_id=OuterRef("agency_id")
-        )
-        consent &= Q(child__current_consent__scope=Consent.Scope.ADDITIONAL) & ~Exists(excluded)
         overrides = overrides.filter(scope=Disclosure.Scope.ADDITIONAL)
     covered = Q(agency_id=F("child__recording_agency_id")) | consent
     if overrides_count:
@@ -191,6 +231,15 @@ def _open_referrals_to(user: User):
     return Referral.objects.filter(status=Referral.Status.SENT, to_agency_id__in=_user_agency_ids(user))
 
 
+def _escalations_awaiting(user: User):
+    """Escalations awaiting a decision by one of the user's agencies: social care sees the child's basic details."""
+    from children.models import SafeguardingEscalation
+
+    return SafeguardingEscalation.objects.filter(
+        outcome=SafeguardingEscalation.Outcome.PENDING, social_care_id__in=_user_agency_ids(user)
+    )
+
+
 def children_visible_to(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
     """The children this user may see at `level`, as one query (no per-row permission checks)."""
     from children.models import Child
@@ -200,6 +249,7 @@ def children_visible_to(user: User, level: Level = Level.BASIC, include_emergenc
     visible = Q(Exists(_covered_involvements(user, level).filter(child_id=OuterRef("pk"))))
     if level == Level.BASIC:
         visible |= Q(Exists(_open_referrals_to(user).filter(child_id=OuterRef("pk"))))
+        visible |= Q(Exists(_escalations_awaiting(user).filter(child_id=OuterRef("pk"))))
     if include_emergency:
         visible |= Q(Exists(_emergency_grants(user).filter(child_id=OuterRef("pk"))))
     return Child.objects.filter(visible)
@@ -216,6 +266,7 @@ def child_access(user: User, child) -> ChildAccess:
     elif (
         _covered_involvements(user, Level.BASIC).filter(child=child).exists()
         or _open_referrals_to(user).filter(child=child).exists()
+        or _escalations_awaiting(user).filter(child=child).exists()
     ):
         level = Level.BASIC
     else:
@@ -279,8 +330,15 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
 def may_read_concern(user: User, escalation, rights: ChildAccess) -> bool:
     """A safeguarding concern's words and social care's decision are additional information: read by those the
     sharing rules cover for it, and by whoever raised it. Everyone else who sees the child sees only that a
-    concern was raised, when, and whom to contact."""
-    return rights.may_view_additional or escalation.recorded_by_id == user.pk
+    concern was raised, when, and whom to contact. Children's social care reads the concern it is asked to decide
+    while the decision is awaited."""
+    if rights.may_view_additional or escalation.recorded_by_id == user.pk:
+        return True
+    return bool(
+        escalation.is_pending
+        and escalation.social_care_id
+        and Membership.objects.current().filter(user=user, agency_id=escalation.social_care_id).exists()
+    )
 
 
 def primary_agency(user: User):
@@ -342,6 +400,142 @@ def sync_child_grants(child) -> None:
     ChildUserObjectPermission.objects.filter(content_object=child, permission__codename="view_child_emergency").exclude(
         user_id__in=active_users
     ).delete()
+
+
+# --- The team around the child ------------------------------------------------------------------------
+#
+# Team changes are accountable. The lead professional is changed by the current lead, a manager of the
+# lead's agency or, when there is no lead, a manager of any involved agency (always with the family's
+# agreement, which the service insists on). An agency's involvement is ended by a member of that agency or
+# by the lead professional. The previous lead writes the handover note; only the lead it was written for
+# reads it. Confirming the family's consent for another agency needs the right to edit the record.
+
+
+def current_lead(child):
+    from children.models import LeadProfessional
+
+    return LeadProfessional.objects.filter(child=child, ended_on__isnull=True).select_related("agency").first()
+
+
+def may_change_lead(user: User, child, rights: ChildAccess) -> bool:
+    if not rights.may_view_basic or rights.emergency:
+        return False
+    lead = current_lead(child)
+    if lead is None:
+        return rights.is_involved_manager
+    return lead.practitioner_id == user.pk or is_member(user, lead.agency_id, Membership.Role.MANAGER)
+
+
+def may_end_involvement(user: User, involvement, rights: ChildAccess) -> bool:
+    if not rights.may_view_basic or rights.emergency:
+        return False
+    return rights.is_lead or is_member(user, involvement.agency_id)
+
+
+def involvements_endable_by(user: User, child, rights: ChildAccess) -> set[int]:
+    """The ids of the child's current involvements this user may end (for the team table's links)."""
+    from children.models import Involvement
+
+    if not rights.may_view_basic or rights.emergency:
+        return set()
+    involvements = Involvement.objects.current().filter(child=child)
+    if not rights.is_lead:
+        involvements = involvements.filter(agency_id__in=_user_agency_ids(user))
+    return set(involvements.values_list("pk", flat=True))
+
+
+def handover_to_write(user: User, child):
+    """The lead change this user (the previous lead) may still write a handover note for, or None."""
+    from children.models import LeadProfessional
+
+    lead = current_lead(child)
+    if lead is None:
+        return None
+    previous = (
+        LeadProfessional.objects.filter(child=child, ended_on__isnull=False)
+        .exclude(pk=lead.pk)
+        .order_by("-ended_on", "-pk")
+        .first()
+    )
+    if previous is None or previous.practitioner_id != user.pk or previous.practitioner_id == lead.practitioner_id:
+        return None
+    if previous.handover_notes_written.filter(to_lead=lead).exists():
+        return None
+    return previous, lead
+
+
+def handover_notes_for(user: User, child):
+    """Handover notes written for this user as the child's current lead, newest first."""
+    from children.models import HandoverNote
+
+    return HandoverNote.objects.filter(
+        child=child, to_lead__practitioner=user, to_lead__ended_on__isnull=True
+    ).select_related("written_by", "from_lead__agency")
+
+
+def may_confirm_consent(rights: ChildAccess) -> bool:
+    return rights.may_edit
+
+
+# --- Safeguarding escalations -----------------------------------------------------------------------
+#
+# An escalation goes to children's social care (or the area's front door, `SAFEGUARDING_FRONT_DOOR_AGENCY`).
+# Only a current member of that agency records its decision, while it awaits one; while it does, that
+# agency's members see the child's basic details and the concern (sharing with social care about
+# suspected significant harm needs no consent). They keep the escalation in their queue once decided.
+
+
+def social_care_agencies_of(user: User):
+    """The user's agencies that decide on safeguarding concerns (children's social care, or the front door)."""
+    from django.conf import settings
+
+    deciding = Q(kind=Agency.Kind.SOCIAL_CARE)
+    if settings.SAFEGUARDING_FRONT_DOOR_AGENCY:
+        deciding |= Q(name=settings.SAFEGUARDING_FRONT_DOOR_AGENCY)
+    return agencies_of(user).filter(deciding)
+
+
+def escalations_for_social_care(user: User):
+    """The escalations sent to the user's agencies."""
+    from children.models import SafeguardingEscalation
+
+    return SafeguardingEscalation.objects.filter(social_care_id__in=_user_agency_ids(user))
+
+
+def get_escalation_for_social_care(request, child_id: int, escalation_id: int):
+    """An escalation sent to one of the user's agencies (decided or not: its record stays theirs, as a referral's
+    does), with its child; otherwise record the refusal and 404."""
+    from children.models import Child
+
+    escalation = (
+        escalations_for_social_care(request.user)
+        .select_related(
+            "child", "recorded_by", "recorded_by_agency", "social_care", "decided_by", "decision_recorded_by"
+        )
+        .filter(pk=escalation_id, child_id=child_id)
+        .first()
+    )
+    if escalation is None:
+        _record_refusal(request, Child.objects.filter(pk=child_id).first(), f"escalation #{escalation_id}")
+        raise Http404("No such escalation")
+    return escalation
+
+
+def may_decide_escalation(user: User, escalation) -> bool:
+    return (
+        user.is_authenticated
+        and escalation.is_pending
+        and escalation.social_care_id is not None
+        and is_member(user, escalation.social_care_id)
+    )
+
+
+def escalation_deciders(escalations, user: User) -> set[int]:
+    """Of these escalations, the ids whose decision this user may record (one query)."""
+    pending = [e.pk for e in escalations if e.is_pending]
+    if not pending or not user.is_authenticated:
+        return set()
+    return set(escalations_for_social_care(user).filter(pk__in=pending).values_list("pk", flat=True))
 
 
 # --- CAF ------------------------------------------------------------------------------------------
@@ -526,6 +720,10 @@ def agencies_that_may_hold_actions(child):
     return Agency.objects.filter(
         Exists(_involvements_covered(Level.BASIC).filter(child=child, agency_id=OuterRef("pk")))
     )
+def refuse(request, child, what: str):
+    """Record the refusal and answer 404, for a rule checked after the child itself was fetched."""
+    _record_refusal(request, child, what)
+    raise Http404("Not found")
 
 
 def _record_refusal(request, child, what: str) -> None:

@@ -113,6 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "notifications": selectors.unread_notifications(request.user)[:5],
             "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
             "manages_an_agency": access.agencies_managed_by(request.user).exists(),
+            "escalation_counts": children_selectors.escalation_counts_for(request.user),
         },
     )
 

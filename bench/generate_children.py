@@ -309,7 +309,15 @@ def make_children(fake: Fake, world: World, first: int, count: int) -> dict:
     """One batch of children with their families, teams, consent and lead professional. Returns row counts."""
     from django.db.models import OuterRef, Subquery
 
-    from children.models import Child, ChildUserObjectPermission, Consent, FamilyMember, Involvement, LeadProfessional
+    from children.models import (
+        Child,
+        ChildUserObjectPermission,
+        Consent,
+        ConsentCoverage,
+        FamilyMember,
+        Involvement,
+        LeadProfessional,
+    )
 
     rng = fake.rng
     children, teams = [], []
@@ -405,6 +413,15 @@ def make_children(fake: Fake, world: World, first: int, count: int) -> dict:
     consents = Consent.objects.bulk_create(consents, batch_size=BATCH)
     Consent.agencies_excluded.through.objects.bulk_create(
         [Consent.agencies_excluded.through(consent_id=consents[i].pk, agency_id=a.pk) for i, a in excluded],
+        batch_size=BATCH,
+    )
+    # What consent_record does for "every agency in the team": record the team the family agreed to.
+    ConsentCoverage.objects.bulk_create(
+        [
+            ConsentCoverage(consent_id=consent.pk, agency_id=agency.pk, basis=ConsentCoverage.Basis.IN_TEAM)
+            for consent, team in zip(consents, teams, strict=True)
+            for agency in team
+        ],
         batch_size=BATCH,
     )
     LeadProfessional.objects.bulk_create(leads, batch_size=BATCH)

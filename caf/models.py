@@ -78,6 +78,10 @@ class Assessment(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
     closure_notes = models.TextField(max_length=4000, blank=True)
+    # Closed as "stepped up to children's social care": the decision of social care that took the child on.
+    stepped_up_decision = models.ForeignKey(
+        "children.SafeguardingEscalation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     completed_sections = models.JSONField(default=list, blank=True)
     # The newest version of this CAF; earlier versions stay, read-only.
     is_current = models.BooleanField(default=True)

@@ -182,23 +182,36 @@ def caf_close(*, actor: User, assessment: Assessment, reason: str, notes: str) -
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status == Assessment.Status.CLOSED:
         raise ValidationError("This CAF is already closed")
-    if (
-        reason == Assessment.ClosureReason.STEPPED_UP
-        and not SafeguardingEscalation.objects.filter(
-            child=assessment.child, outcome=SafeguardingEscalation.Outcome.DECIDED
-        ).exists()
-    ):
-        raise ValidationError(
-            {"reason": "Record social care's decision on the child's record before closing as stepped up"}
-        )
+    decision = None
+    if reason == Assessment.ClosureReason.STEPPED_UP:
+        decision = stepped_up_decision_for(assessment.child)
+        if decision is None:
+            raise ValidationError(
+                {
+                    "reason": "A CAF closes as stepped up only once children's social care have decided to take the "
+                    "child on (an assessment under section 17, a strategy discussion and section 47 enquiry, or "
+                    "already open to them)"
+                }
+            )
     if reason == Assessment.ClosureReason.OTHER and not notes.strip():
         raise ValidationError({"notes": "Enter the reason for closing the CAF"})
     assessment.status = Assessment.Status.CLOSED
     assessment.closed_at = timezone.now()
     assessment.closure_reason = reason
     assessment.closure_notes = notes
+    assessment.stepped_up_decision = decision
     _as(assessment, actor).save()
     return assessment
+
+
+def stepped_up_decision_for(child: Child):
+    """Social care's latest decision on the child that takes them into social care's work, or None."""
+    return (
+        SafeguardingEscalation.objects.filter(child=child, outcome__in=SafeguardingEscalation.STEP_UP_OUTCOMES)
+        .select_related("decided_by", "social_care")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
 
 
 # --- The delivery plan ----------------------------------------------------------------------------

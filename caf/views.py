@@ -399,7 +399,8 @@ def close(request, assessment, rights):
         else:
             messages.success(request, "The CAF has been closed")
             return redirect(assessment)
-    return _render(request, "caf/close.html", assessment, rights, form=form)
+    decision = services.stepped_up_decision_for(assessment.child)
+    return _render(request, "caf/close.html", assessment, rights, form=form, step_up_decision=decision)
 
 
 # --- PDF copies -------------------------------------------------------------------------------------

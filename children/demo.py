@@ -12,6 +12,15 @@ from agencies.models import Agency, User
 from . import services
 from .models import Child, Consent, FamilyMember, Involvement, LeadProfessional
 
+DELLA_HANDOVER = (
+    "Jess is most at ease with home visits on Tuesday mornings, before Sasha is up. Della's speech is behind for her "
+    "age: the speech and language drop-in at the children's centre has a place for her from next month. Jess has "
+    "asked that nobody raises Sasha's drinking in front of the children."
+)
+WAYNE_CONCERN = (
+    "Wayne arrived at school with a burn mark on the back of his hand and said his dad's friend did it. He was "
+    "collected at 5:15pm by an adult the school did not know, who smelled strongly of alcohol."
+)
 ADDRESS = "Flat 31, Kestrel House\nMeadow Estate\nNorthfield"
 POSTCODE = "NF4 6KH"
 
@@ -32,6 +41,7 @@ def load() -> None:
     hv_team = agency["Northfield Health Visiting Team"]
     health_visitor = User.objects.get(email="health.visitor@northfield-health.example.org")
     teacher = User.objects.get(email="reception.teacher@riverside-primary.example.org")
+    hv_manager = User.objects.get(email="hv.lead@northfield-health.example.org")
     common = {
         "last_name": "Carter",
         "address": ADDRESS,
@@ -142,10 +152,29 @@ def load() -> None:
         )
         assert consent.pk
         if not LeadProfessional.objects.filter(child=child, ended_on__isnull=True).exists():
+            # With no lead yet, a manager of an involved agency records the family's choice.
             services.lead_professional_set(
-                actor=health_visitor,
+                actor=hv_manager,
                 child=child,
-                practitioner=health_visitor,
+                practitioner=hv_manager if child is della else health_visitor,
                 family_agreed=True,
                 agreed_on=today - timedelta(days=20),
             )
+    # Della's first lead, the health visiting team leader, has handed over to Sarah Hughes with a note,
+    # which Sarah sees first when she opens Della's record.
+    services.lead_professional_set(
+        actor=hv_manager,
+        child=della,
+        practitioner=health_visitor,
+        family_agreed=True,
+        agreed_on=today - timedelta(days=2),
+        handover_note=DELLA_HANDOVER,
+    )
+    # Wayne's teacher has rung children's social care about him and recorded it: awaiting their decision.
+    services.escalation_record(
+        actor=teacher,
+        child=wayne,
+        concern=WAYNE_CONCERN,
+        contacted_at=timezone.now() - timedelta(hours=2),
+        contacted_whom="Duty social worker, Northfield Children's Social Care front door",
+    )

@@ -210,11 +210,21 @@ class LeadProfessionalForm(GovukForm):
         error_messages={"required": "The lead professional is chosen with the family: confirm they agreed"},
     )
     agreed_on = DateField(label="Date the family agreed")
+    handover_note = forms.CharField(
+        label="Handover note for the new lead professional (optional)",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What the new lead needs to know first. Only they will read it, at the top of the child's record.",
+    )
 
-    def __init__(self, *args, candidates=None, **kwargs):
+    def __init__(self, *args, candidates=None, may_hand_over=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = candidates if candidates is not None else User.objects.none()
         self.fields["practitioner"].label_from_instance = lambda u: f"{u.full_name}, {u.job_title}".rstrip(", ")
+        if not may_hand_over:
+            # Only the lead who hands over writes the note; a manager making the change does not.
+            del self.fields["handover_note"]
 
     def clean_agreed_on(self):
         agreed_on = self.cleaned_data["agreed_on"]
@@ -363,13 +373,70 @@ class EscalationForm(GovukModelForm):
 
 
 class EscalationDecisionForm(GovukForm):
-    decision = forms.CharField(
+    outcome = forms.ChoiceField(
         label="Social care's decision",
+        choices=[(o.value, o.label) for o in SafeguardingEscalation.DECISIONS],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select social care's decision"},
+    )
+    decided_by = forms.ModelChoiceField(
+        label="Who decided",
+        queryset=User.objects.none(),
+        error_messages={"required": "Select who decided", "invalid_choice": "Select who decided"},
+    )
+    decided_at = forms.DateTimeField(
+        label="When social care decided",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"required": "Enter when social care decided", "invalid": "Enter a real date and time"},
+    )
+    note = forms.CharField(
+        label="Note of the decision",
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Enter social care's decision"},
+        help_text="What was decided and why, and what happens next",
+        error_messages={"required": "Enter a note of the decision"},
     )
-    decided_on = DateField(label="Date of the decision")
+
+    def __init__(self, *args, deciders=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"].queryset = deciders if deciders is not None else User.objects.none()
+        self.fields["decided_by"].label_from_instance = lambda u: f"{u.full_name}, {u.job_title}".rstrip(", ")
+
+
+class ConsentConfirmForm(GovukForm):
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.none(),
+        help_text="An agency that joined the team after consent was given, or one you want to refer to",
+        error_messages={"required": "Select the agency", "invalid_choice": "Select the agency"},
+    )
+    agreed_by_name = forms.CharField(
+        label="Who in the family agreed",
+        max_length=200,
+        error_messages={"required": "Enter who in the family agreed"},
+    )
+    method = forms.ChoiceField(
+        label="How they agreed",
+        choices=Consent.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how they agreed"},
+    )
+    agreed_on = DateField(label="Date the family agreed")
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies if agencies is not None else Agency.objects.none()
+
+
+class HandoverNoteForm(GovukForm):
+    text = forms.CharField(
+        label="Handover note",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What the new lead professional needs to know first. Only they will read it.",
+        error_messages={"required": "Enter the handover note"},
+    )
 
 
 class EmergencyAccessForm(GovukForm):

@@ -315,6 +315,40 @@ class Consent(models.Model):
         return self.withdrawn_on is not None
 
 
+class ConsentCoverage(models.Model):
+    """One agency a consent for "every agency in the team" covers, and why.
+
+    The family agreed to the team they were told about: the agencies in the team when the consent was
+    given are recorded with it ("in the team"). An agency that joins later, or one a practitioner wants
+    to refer to, is covered only once the family's consent is confirmed for it ("confirmed"), with who
+    confirmed it and when. The coverage rule itself is `agencies.access.consent_coverage`.
+    """
+
+    class Basis(models.TextChoices):
+        IN_TEAM = "in_team", "In the team when consent was given"
+        CONFIRMED = "confirmed", "Confirmed with the family later"
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="coverage")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    agreed_by_name = models.CharField("who in the family agreed", max_length=200, blank=True)
+    agreed_on = models.DateField("date the family agreed", null=True, blank=True)
+    method = models.CharField(max_length=10, choices=Consent.Method.choices, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["consent", "agency__name"]
+        constraints = [models.UniqueConstraint(fields=["consent", "agency"], name="one_coverage_per_consent_agency")]
+
+    def __str__(self):
+        return f"{self.agency} ({self.get_basis_display().lower()})"
+
+
 class Disclosure(models.Model):
     """A sharing decision and its reasons (the seventh golden rule), whether or not information was shared."""
 
@@ -350,19 +384,52 @@ class Disclosure(models.Model):
 
 
 class SafeguardingEscalation(models.Model):
-    """A practitioner's record that they suspect significant harm and have contacted children's social care."""
+    """A practitioner's record that they suspect significant harm and have contacted children's social care,
+    and social care's decision, which only social care records."""
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Awaiting social care's decision"
-        DECIDED = "decided", "Social care have decided"
+        NO_FURTHER_ACTION = "no_further_action", "No further action"
+        ADVICE = "advice", "Advice given"
+        STEP_DOWN = "step_down", "Stepped down to early help"
+        ASSESSMENT_S17 = "assessment_s17", "Children and families assessment (section 17)"
+        STRATEGY_S47 = "strategy_s47", "Strategy discussion and section 47 enquiry"
+        ALREADY_OPEN = "already_open", "Already open to social care"
+        # Decisions recorded as free text before outcomes were structured (kept, never offered again).
+        DECIDED = "decided", "Decided (outcome recorded as text)"
+
+    # The outcomes social care may record today, and those that take the child into social care's work.
+    DECISIONS = (
+        Outcome.NO_FURTHER_ACTION,
+        Outcome.ADVICE,
+        Outcome.STEP_DOWN,
+        Outcome.ASSESSMENT_S17,
+        Outcome.STRATEGY_S47,
+        Outcome.ALREADY_OPEN,
+    )
+    STEP_UP_OUTCOMES = (Outcome.ASSESSMENT_S17, Outcome.STRATEGY_S47, Outcome.ALREADY_OPEN)
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="escalations")
     concern = models.TextField("the concern", max_length=4000)
     contacted_at = models.DateTimeField("when social care were contacted")
     contacted_whom = models.CharField("who you spoke to", max_length=300)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
-    decision = models.TextField("social care's decision", max_length=4000, blank=True)
-    decided_on = models.DateField(null=True, blank=True)
+    # Children's social care (or the area's front door) that decides; set when the escalation is recorded.
+    social_care = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="escalations_received"
+    )
+    # One working day from the contact: past it, the escalation is highlighted and social care reminded.
+    decide_by = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    decision = models.TextField("note of the decision", max_length=4000, blank=True)
+    decided_at = models.DateTimeField("when social care decided", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -371,9 +438,39 @@ class SafeguardingEscalation(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["social_care", "outcome", "decide_by"])]
 
     def __str__(self):
         return f"Safeguarding escalation for {self.child} ({self.get_outcome_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == self.Outcome.PENDING
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_pending and self.decide_by is not None and self.decide_by < timezone.now()
+
+
+class HandoverNote(models.Model):
+    """What a lead professional who hands over wants the next lead to know first."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="handover_notes")
+    from_lead = models.ForeignKey(LeadProfessional, on_delete=models.PROTECT, related_name="handover_notes_written")
+    to_lead = models.ForeignKey(LeadProfessional, on_delete=models.PROTECT, related_name="handover_notes_received")
+    text = models.TextField("handover note", max_length=4000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-written_at"]
+        constraints = [models.UniqueConstraint(fields=["from_lead", "to_lead"], name="one_handover_note_per_change")]
+
+    def __str__(self):
+        return f"Handover note for {self.child}"
 
 
 class EmergencyAccess(models.Model):

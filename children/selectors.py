@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import jellyfish
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from agencies import access
@@ -14,10 +14,12 @@ from .models import (
     AccessEvent,
     Child,
     Consent,
+    ConsentCoverage,
     EmergencyAccess,
     FamilyMember,
     Involvement,
     LeadProfessional,
+    SafeguardingEscalation,
     name_words,
     phonetic_key,
 )
@@ -67,11 +69,71 @@ def child_record(child: Child) -> dict:
             .prefetch_related("agencies_included", "agencies_excluded")
         ),
         "disclosures": list(child.disclosures.select_related("shared_with", "decided_by", "decided_by_agency")),
-        "escalations": list(child.escalations.select_related("recorded_by", "recorded_by_agency")),
+        "escalations": list(
+            child.escalations.select_related("recorded_by", "recorded_by_agency", "social_care", "decided_by")
+        ),
         "emergency_accesses": list(
             EmergencyAccess.objects.filter(child=child).select_related("user", "agency").order_by("-granted_at")[:20]
         ),
     }
+
+
+def team_agencies_not_covered(child: Child):
+    """Agencies in the team that the family's current consent does not cover: they joined after it was given
+    and the family has not yet been asked about them (or the consent names other agencies)."""
+    from agencies.models import Agency
+
+    involved = Agency.objects.filter(
+        Exists(Involvement.objects.current().filter(child=child, agency_id=OuterRef("pk")))
+    ).exclude(pk=child.recording_agency_id)
+    return list(involved.filter(~access.consent_covers_agency(child)).order_by("name"))
+
+
+def agencies_consent_may_be_confirmed_for(child: Child):
+    """Active agencies the current consent does not cover yet (those in the team first is the page's job)."""
+    from agencies.models import Agency
+
+    consent = child.current_consent
+    covered = ConsentCoverage.objects.filter(consent=consent).values("agency_id")
+    named = Consent.agencies_included.through.objects.filter(consent=consent).values("agency_id")
+    return Agency.objects.filter(is_active=True).exclude(pk__in=covered).exclude(pk__in=named).order_by("name")
+
+
+def team_changes_for(user: User, child: Child, rights, escalations) -> dict:
+    """What the child's page offers this user about the team and escalations: every rule from agencies.access."""
+    lead = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+    return {
+        "handover_notes": list(access.handover_notes_for(user, child))
+        if lead and lead.practitioner_id == user.pk
+        else [],
+        "handover_to_write": access.handover_to_write(user, child),
+        "may_change_lead": access.may_change_lead(user, child, rights),
+        "endable_involvements": access.involvements_endable_by(user, child, rights),
+        "may_confirm_consent": access.may_confirm_consent(rights),
+        "uncovered_agencies": team_agencies_not_covered(child) if rights.may_edit else [],
+        "decidable_escalations": access.escalation_deciders(escalations, user),
+    }
+
+
+def escalation_queue_for(user: User, tab: str):
+    """Social care's queue: awaiting ones by their one-working-day clock, earliest first; decided ones newest first."""
+    escalations = access.escalations_for_social_care(user).select_related(
+        "child", "recorded_by", "recorded_by_agency", "social_care", "decided_by"
+    )
+    if tab == "decided":
+        return escalations.exclude(outcome=SafeguardingEscalation.Outcome.PENDING).order_by("-decided_at", "-pk")
+    return escalations.filter(outcome=SafeguardingEscalation.Outcome.PENDING).order_by("decide_by", "pk")
+
+
+def escalation_counts_for(user: User) -> dict | None:
+    """For a member of children's social care: how many escalations await a decision, and how many are overdue
+    (one query); None for everyone else."""
+    from django.db.models import Count
+
+    if not access.social_care_agencies_of(user).exists():
+        return None
+    pending = access.escalations_for_social_care(user).filter(outcome=SafeguardingEscalation.Outcome.PENDING)
+    return pending.aggregate(awaiting=Count("pk"), overdue=Count("pk", filter=Q(decide_by__lt=timezone.now())))
 
 
 def viewers_of(child: Child, limit: int = 500):

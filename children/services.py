@@ -19,9 +19,11 @@ from .models import (
     AccessEvent,
     Child,
     Consent,
+    ConsentCoverage,
     Disclosure,
     EmergencyAccess,
     FamilyMember,
+    HandoverNote,
     Involvement,
     LeadProfessional,
     SafeguardingEscalation,
@@ -121,10 +123,15 @@ def involvement_add(
 
 @transaction.atomic
 def involvement_end(*, actor: User, involvement: Involvement, reason: str) -> Involvement:
-    """An agency leaves the team; its access ends with it. The lead professional's agency cannot leave."""
+    """An agency leaves the team (ended by one of its members or the lead professional); its access ends
+    with it and its members are told. The lead professional's agency cannot leave."""
+    from . import notices
+
     involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
     if involvement.ended_on:
         return involvement
+    if not access.may_end_involvement(actor, involvement, access.child_access(actor, involvement.child)):
+        raise PermissionDenied("Only a member of the agency or the lead professional may end its involvement")
     if LeadProfessional.objects.filter(
         child=involvement.child, agency=involvement.agency, ended_on__isnull=True
     ).exists():
@@ -135,14 +142,29 @@ def involvement_end(*, actor: User, involvement: Involvement, reason: str) -> In
     involvement.end_reason = reason
     _as(involvement, actor).save()
     access.sync_named_grants(involvement.child)
+    notices.involvement_ended(involvement, actor)
     return involvement
 
 
 @transaction.atomic
 def lead_professional_set(
-    *, actor: User, child: Child, practitioner: User, family_agreed: bool, agreed_on
+    *,
+    actor: User,
+    child: Child,
+    practitioner: User,
+    family_agreed: bool,
+    agreed_on,
+    handover_note: str = "",
 ) -> LeadProfessional:
-    """Make a practitioner of an involved agency the lead professional; the previous one is kept in history."""
+    """Make a practitioner of an involved agency the lead professional, with the family's agreement. Only the
+    current lead, a manager of the lead's agency or (with no lead) a manager of an involved agency may; the old
+    lead, the new lead and the team are told; the old lead's handover note goes to the new lead."""
+    from . import notices
+
+    if not access.may_change_lead(actor, child, access.child_access(actor, child)):
+        raise PermissionDenied(
+            "Only the lead professional or a manager of their agency may change the lead professional"
+        )
     if not family_agreed or not agreed_on:
         raise ValidationError(
             {"family_agreed": "The lead professional is chosen with the family: record their agreement"}
@@ -156,7 +178,16 @@ def lead_professional_set(
     if involvement is None:
         raise ValidationError({"practitioner": "The lead professional must belong to an agency in the team"})
     Child.objects.select_for_update().get(pk=child.pk)  # one change of lead at a time per child
-    for previous in LeadProfessional.objects.filter(child=child, ended_on__isnull=True):
+    previous = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+    if previous and previous.practitioner_id == practitioner.pk:
+        # The same lead again: only the date the family agreed can change; nobody new to tell.
+        if handover_note.strip():
+            raise ValidationError({"handover_note": "A handover note is for a new lead professional"})
+        if previous.agreed_on != agreed_on:
+            previous.agreed_on = agreed_on
+            _as(previous, actor).save()
+        return previous
+    if previous:
         previous.ended_on = timezone.localdate()
         _as(previous, actor).save()
     lead = LeadProfessional(
@@ -167,7 +198,42 @@ def lead_professional_set(
         agreed_on=agreed_on,
     )
     _as(lead, actor).save()
+    notices.lead_changed(child, previous, lead, actor)
+    if handover_note.strip():
+        if previous is None or previous.practitioner_id != actor.pk:
+            raise ValidationError({"handover_note": "Only the lead professional handing over writes a handover note"})
+        handover_note_write(actor=actor, child=child, from_lead=previous, to_lead=lead, text=handover_note)
     return lead
+
+
+@transaction.atomic
+def handover_note_write(*, actor: User, child: Child, from_lead: LeadProfessional, to_lead, text: str):
+    """The previous lead professional's note for the next: the new lead sees it first on the child's page."""
+    from . import notices
+
+    if from_lead.practitioner_id != actor.pk:
+        raise PermissionDenied("Only the lead professional who handed over writes the handover note")
+    if not text.strip():
+        raise ValidationError({"text": "Enter the handover note"})
+    if HandoverNote.objects.filter(from_lead=from_lead, to_lead=to_lead).exists():
+        raise ValidationError({"text": "You have already left a handover note for this change"})
+    note = HandoverNote(child=child, from_lead=from_lead, to_lead=to_lead, text=text.strip(), written_by=actor)
+    note.full_clean()
+    _as(note, actor).save()
+    notices.handover_note_written(note, actor)
+    return note
+
+
+@transaction.atomic
+def handover_note_mark_read(*, actor: User, note: HandoverNote) -> HandoverNote:
+    """The new lead has read the note; it moves from the top of the page to the team section."""
+    note = HandoverNote.objects.select_for_update().get(pk=note.pk)
+    if note.to_lead.practitioner_id != actor.pk:
+        raise PermissionDenied("Only the lead professional it was written for marks it as read")
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        _as(note, actor).save()
+    return note
 
 
 # --- Consent and sharing --------------------------------------------------------------------------
@@ -181,8 +247,54 @@ def consent_record(*, actor: User, child: Child, agencies_included=(), agencies_
     _as(consent, actor).save()
     consent.agencies_included.set(agencies_included)
     consent.agencies_excluded.set(agencies_excluded)
+    if consent.all_involved_agencies:
+        # The family agreed to the team they were told about: record it, so a later agency is not covered.
+        for agency_id in set(Involvement.objects.current().filter(child=child).values_list("agency_id", flat=True)):
+            _as(
+                ConsentCoverage(consent=consent, agency_id=agency_id, basis=ConsentCoverage.Basis.IN_TEAM), actor
+            ).save()
     _refresh_current_consent(actor, child)
     return consent
+
+
+@transaction.atomic
+def consent_confirm_for_agency(
+    *, actor: User, child: Child, agency: Agency, agreed_by_name: str, agreed_on, method: str
+) -> ConsentCoverage:
+    """Record that the family agreed their current consent covers one more agency (one that joined the team
+    later, or one to refer to), with who in the family agreed, who recorded it and when; its members are told."""
+    from . import notices
+
+    if not access.may_confirm_consent(access.child_access(actor, child)):
+        raise PermissionDenied("Only those who may edit the child's record confirm the family's consent")
+    child = Child.objects.select_for_update(of=("self",)).select_related("current_consent").get(pk=child.pk)
+    consent = child.current_consent
+    errors = {}
+    if consent is None or consent.is_withdrawn:
+        raise ValidationError("There is no consent in force to confirm: record the family's consent")
+    if access.consent_covers(child, agency):
+        errors["agency"] = f"The family's consent already covers {agency.name}"
+    if not agreed_by_name.strip():
+        errors["agreed_by_name"] = "Enter who in the family agreed"
+    if agreed_on and agreed_on > timezone.localdate():
+        errors["agreed_on"] = "The date the family agreed must be today or in the past"
+    if agreed_on and agreed_on < consent.given_on:
+        errors["agreed_on"] = "The date the family agreed must be on or after the date consent was given"
+    if errors:
+        raise ValidationError(errors)
+    coverage = ConsentCoverage.objects.filter(consent=consent, agency=agency).first() or ConsentCoverage(
+        consent=consent, agency=agency
+    )
+    coverage.basis = ConsentCoverage.Basis.CONFIRMED
+    coverage.agreed_by_name = agreed_by_name.strip()
+    coverage.agreed_on = agreed_on
+    coverage.method = method
+    coverage.confirmed_by = actor
+    coverage.confirmed_at = timezone.now()
+    coverage.full_clean()
+    _as(coverage, actor).save()
+    notices.consent_confirmed(coverage, actor)
+    return coverage
 
 
 @transaction.atomic
@@ -232,28 +344,123 @@ def disclosure_record(*, actor: User, child: Child, decided_by_agency: Agency | 
 # --- Safeguarding and emergency access ------------------------------------------------------------
 
 
+class AlreadyDecided(Exception):
+    """Social care's decision was recorded by someone else first."""
+
+    def __init__(self, escalation: SafeguardingEscalation):
+        who = escalation.decision_recorded_by.full_name if escalation.decision_recorded_by else "someone"
+        when = timezone.localtime(escalation.decision_recorded_at or timezone.now())
+        super().__init__(
+            f"Social care's decision has already been recorded by {who} on {when:%d %B %Y at %H:%M}. "
+            "Nothing was changed."
+        )
+
+
+def social_care_for(child: Child) -> Agency | None:
+    """Who decides on a safeguarding concern: the front door named in `SAFEGUARDING_FRONT_DOOR_AGENCY`, else
+    the area's children's social care agency (the one in the child's team if there are several)."""
+    name = settings.SAFEGUARDING_FRONT_DOOR_AGENCY
+    if name:
+        front_door = Agency.objects.filter(name=name, is_active=True).first()
+        if front_door is not None:
+            return front_door
+    candidates = Agency.objects.filter(kind=Agency.Kind.SOCIAL_CARE, is_active=True)
+    involved = candidates.filter(involvements__child=child, involvements__ended_on__isnull=True).order_by("pk")
+    return involved.first() or candidates.order_by("pk").first()
+
+
+def one_working_day_after(moment):
+    """The same time of day one working day later (weekends and England's bank holidays do not count)."""
+    from datetime import datetime
+
+    from referrals.services import add_working_days
+
+    local = timezone.localtime(moment)
+    day = add_working_days(local.date(), 1)
+    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
 @transaction.atomic
 def escalation_record(*, actor: User, child: Child, **fields) -> SafeguardingEscalation:
-    """Record that a practitioner suspects significant harm and has contacted children's social care."""
+    """Record that a practitioner suspects significant harm and has contacted children's social care; it goes to
+    social care's queue with one working day to decide, and social care's managers and the lead are told."""
+    from . import notices
+
     escalation = SafeguardingEscalation(
         child=child, recorded_by=actor, recorded_by_agency=_acting_agency(actor), **fields
     )
     if escalation.contacted_at and escalation.contacted_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"contacted_at": "The time you contacted social care must not be in the future"})
+    escalation.social_care = social_care_for(child)
+    if escalation.contacted_at:
+        escalation.decide_by = one_working_day_after(escalation.contacted_at)
     escalation.full_clean()
     _as(escalation, actor).save()
+    notices.escalation_raised(escalation, actor)
     return escalation
 
 
 @transaction.atomic
-def escalation_decide(*, actor: User, escalation: SafeguardingEscalation, decision: str, decided_on):
-    """Record social care's decision on an escalation."""
-    escalation.outcome = SafeguardingEscalation.Outcome.DECIDED
-    escalation.decision = decision
-    escalation.decided_on = decided_on
+def escalation_decide(
+    *, actor: User, escalation: SafeguardingEscalation, outcome: str, decided_by: User, decided_at, note: str
+) -> SafeguardingEscalation:
+    """Social care records its decision (structured outcome, who decided and when, a note); the practitioner
+    who raised the concern and the lead professional are told. Only a member of the deciding agency may."""
+    from . import notices
+
+    escalation = SafeguardingEscalation.objects.select_for_update().get(pk=escalation.pk)
+    if not escalation.is_pending:
+        raise AlreadyDecided(escalation)
+    if not access.may_decide_escalation(actor, escalation):
+        raise PermissionDenied("Only children's social care records its decision")
+    errors = {}
+    if outcome not in SafeguardingEscalation.DECISIONS:
+        errors["outcome"] = "Select social care's decision"
+    if decided_by is None or not access.is_member(decided_by, escalation.social_care_id):
+        errors["decided_by"] = f"Select who decided, from {escalation.social_care.name}"
+    if decided_at is None:
+        errors["decided_at"] = "Enter when social care decided"
+    elif decided_at > timezone.now() + timedelta(minutes=5):
+        errors["decided_at"] = "The time of the decision must not be in the future"
+    elif decided_at < escalation.contacted_at - timedelta(minutes=5):
+        errors["decided_at"] = "The time of the decision must be after social care were contacted"
+    if errors:
+        raise ValidationError(errors)
+    escalation.outcome = outcome
+    escalation.decided_by = decided_by
+    escalation.decided_at = decided_at
+    escalation.decision = note.strip()
+    escalation.decision_recorded_by = actor
+    escalation.decision_recorded_at = timezone.now()
     escalation.full_clean()
     _as(escalation, actor).save()
+    notices.escalation_decision(escalation, actor)
     return escalation
+
+
+def escalation_reminders_send() -> int:
+    """Remind social care's managers, once, of each escalation past its one working day; return how many."""
+    from . import notices
+
+    count = 0
+    overdue = SafeguardingEscalation.objects.filter(
+        outcome=SafeguardingEscalation.Outcome.PENDING, decide_by__lt=timezone.now(), reminded_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in overdue:
+        with transaction.atomic():
+            escalation = (
+                SafeguardingEscalation.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, outcome=SafeguardingEscalation.Outcome.PENDING, reminded_at__isnull=True)
+                .first()
+            )
+            if escalation is None:
+                continue
+            notices.escalation_reminder(escalation)
+            escalation.reminded_at = timezone.now()
+            # No acting user: beat sent the reminder.
+            escalation.save(update_fields=["reminded_at"])
+            count += 1
+    return count
 
 
 @transaction.atomic

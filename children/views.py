@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies import access
@@ -18,6 +19,7 @@ from . import selectors, services
 from .forms import (
     ChildForm,
     ChildSearchForm,
+    ConsentConfirmForm,
     ConsentForm,
     ConsentWithdrawForm,
     DisclosureForm,
@@ -25,6 +27,7 @@ from .forms import (
     EscalationDecisionForm,
     EscalationForm,
     FamilyMemberForm,
+    HandoverNoteForm,
     InvolvementEndForm,
     InvolvementForm,
     LeadProfessionalForm,
@@ -33,6 +36,7 @@ from .models import (
     AccessEvent,
     Child,
     Consent,
+    ConsentCoverage,
     Disclosure,
     FamilyMember,
     Involvement,
@@ -162,7 +166,15 @@ def child_detail(request, child, rights):
     record = selectors.child_record(child)
     for escalation in record["escalations"]:
         escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
-    return _render(request, "children/child_detail.html", child, rights, cafs=cafs, **record)
+    return _render(
+        request,
+        "children/child_detail.html",
+        child,
+        rights,
+        cafs=cafs,
+        **record,
+        **selectors.team_changes_for(request.user, child, rights, record["escalations"]),
+    )
 
 
 @child_page("edit", "Edit identifying details")
@@ -220,11 +232,13 @@ def involvement_add(request, child, rights):
     return _render(request, "children/involvement_add.html", child, rights, form=form)
 
 
-@child_page("edit", "End an involvement")
+@child_page("basic", "End an involvement")
 def involvement_end(request, child, rights, involvement_id):
     involvement = get_object_or_404(
         Involvement.objects.current().select_related("agency"), pk=involvement_id, child=child
     )
+    if not access.may_end_involvement(request.user, involvement, rights):
+        access.refuse(request, child, f"end involvement #{involvement_id}")
     form = InvolvementEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,8 +251,10 @@ def involvement_end(request, child, rights, involvement_id):
     return _render(request, "children/involvement_end.html", child, rights, form=form, involvement=involvement)
 
 
-@child_page("edit", "Choose the lead professional")
+@child_page("basic", "Choose the lead professional")
 def lead_professional_choose(request, child, rights):
+    if not access.may_change_lead(request.user, child, rights):
+        access.refuse(request, child, "change the lead professional")
     candidates = (
         User.objects.filter(
             is_active=True,
@@ -250,21 +266,68 @@ def lead_professional_choose(request, child, rights):
         .order_by("full_name")
     )
     current = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+    may_hand_over = current is not None and current.practitioner_id == request.user.pk
     form = LeadProfessionalForm(
         request.POST or None,
         candidates=candidates,
+        may_hand_over=may_hand_over,
         initial={"practitioner": current.practitioner_id if current else None},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            lead = services.lead_professional_set(actor=request.user, child=child, **form.cleaned_data)
+            lead = services.lead_professional_set(
+                actor=request.user,
+                child=child,
+                practitioner=form.cleaned_data["practitioner"],
+                family_agreed=form.cleaned_data["family_agreed"],
+                agreed_on=form.cleaned_data["agreed_on"],
+                handover_note=form.cleaned_data.get("handover_note", ""),
+            )
         except ValidationError as error:
             form.add_validation_error(error)
         else:
             messages.success(request, f"{lead.practitioner.full_name} is now the lead professional")
             return redirect(child.get_absolute_url() + "#team")
     past = LeadProfessional.objects.filter(child=child, ended_on__isnull=False).select_related("practitioner", "agency")
-    return _render(request, "children/lead_professional_choose.html", child, rights, form=form, past_leads=past)
+    return _render(
+        request,
+        "children/lead_professional_choose.html",
+        child,
+        rights,
+        form=form,
+        past_leads=past,
+        current_lead=current,
+    )
+
+
+@child_page("basic", "Write a handover note")
+def handover_note_new(request, child, rights):
+    change = access.handover_to_write(request.user, child)
+    if change is None:
+        access.refuse(request, child, "write a handover note")
+    previous, lead = change
+    form = HandoverNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.handover_note_write(
+                actor=request.user, child=child, from_lead=previous, to_lead=lead, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"Your handover note has been left for {lead.practitioner.full_name}")
+            return redirect(child.get_absolute_url() + "#team")
+    return _render(request, "children/handover_note_new.html", child, rights, form=form, lead=lead)
+
+
+@require_POST
+@child_page("basic", "Mark a handover note as read")
+def handover_note_read(request, child, rights, note_id):
+    note = access.handover_notes_for(request.user, child).filter(pk=note_id).first()
+    if note is None:
+        access.refuse(request, child, f"handover note #{note_id}")
+    services.handover_note_mark_read(actor=request.user, note=note)
+    return redirect(child.get_absolute_url() + "#team")
 
 
 @child_page("edit", "Record consent")
@@ -290,6 +353,30 @@ def _caf_page_asking_for_consent(request, child) -> str | None:
     caf_id = request.GET.get("caf", "")
     caf = Assessment.objects.filter(pk=caf_id, child=child).first() if caf_id.isdigit() and len(caf_id) < 19 else None
     return reverse("caf-check-answers", args=[caf.pk]) if caf else None
+@child_page("edit", "Confirm consent for an agency")
+def consent_confirm(request, child, rights):
+    consent = child.current_consent
+    if consent is None or consent.is_withdrawn:
+        messages.error(request, "There is no consent in force to confirm: record the family's consent")
+        return redirect(child.get_absolute_url() + "#consent")
+    form = ConsentConfirmForm(request.POST or None, agencies=selectors.agencies_consent_may_be_confirmed_for(child))
+    if request.method == "POST" and form.is_valid():
+        try:
+            coverage = services.consent_confirm_for_agency(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"The family's consent now covers {coverage.agency.name}")
+            return redirect(child.get_absolute_url() + "#consent")
+    return _render(
+        request,
+        "children/consent_confirm.html",
+        child,
+        rights,
+        form=form,
+        consent=consent,
+        uncovered=selectors.team_agencies_not_covered(child),
+    )
 
 
 @child_page("edit", "Withdraw consent")
@@ -333,26 +420,81 @@ def escalation_new(request, child, rights):
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
+            escalation = services.escalation_record(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as error:
             form.add_validation_error(error)
         else:
-            messages.success(request, "The escalation to children's social care has been recorded")
+            if escalation.social_care is None:
+                messages.warning(
+                    request,
+                    "The escalation has been recorded, but no children's social care agency is set up to receive it: "
+                    "ask your administrator to add one",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"The escalation to children's social care has been recorded. {escalation.social_care.name} "
+                    "and the lead professional have been told",
+                )
             return redirect(child)
     return _render(request, "children/escalation_new.html", child, rights, form=form)
 
 
-@child_page("basic", "Record social care's decision")
-def escalation_decide(request, child, rights, escalation_id):
-    escalations = SafeguardingEscalation.objects.select_related("recorded_by", "recorded_by_agency")
-    escalation = get_object_or_404(escalations, pk=escalation_id, child=child)
-    escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
-    form = EscalationDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
-        messages.success(request, "Social care's decision has been recorded")
-        return redirect(child)
-    return _render(request, "children/escalation_decide.html", child, rights, form=form, escalation=escalation)
+@login_required
+def escalation_decide(request, child_id, escalation_id):
+    """Social care records its decision. Reached through social care's membership, not the child's record: once
+    decided, social care's view of the child ends, and a second person deciding is told who decided first."""
+    escalation = access.get_escalation_for_social_care(request, child_id, escalation_id)
+    child = escalation.child
+    if not escalation.is_pending:
+        messages.info(request, str(services.AlreadyDecided(escalation)))
+        return redirect("escalation-queue")
+    deciders = User.objects.filter(
+        is_active=True, memberships__agency=escalation.social_care, memberships__ended_on__isnull=True
+    ).order_by("full_name")
+    form = EscalationDecisionForm(
+        request.POST or None,
+        deciders=deciders,
+        initial={"decided_by": request.user.pk, "decided_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    with transaction.atomic():
+        if request.method == "GET":
+            services.access_event_record(
+                request=request, child=child, action=AccessEvent.Action.VIEW, what="Record social care's decision"
+            )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.escalation_decide(actor=request.user, escalation=escalation, **form.cleaned_data)
+            except services.AlreadyDecided as already:
+                messages.info(request, str(already))
+                return redirect("escalation-queue")
+            except ValidationError as error:
+                form.add_validation_error(error)
+            else:
+                messages.success(
+                    request,
+                    "Social care's decision has been recorded. The practitioner who raised the concern and the lead "
+                    "professional have been told",
+                )
+                return redirect("escalation-queue")
+        rights = access.child_access(request.user, child)
+        return _render(request, "children/escalation_decide.html", child, rights, form=form, escalation=escalation)
+
+
+@login_required
+def escalation_queue(request: HttpRequest) -> HttpResponse:
+    """Children's social care's queue: escalations awaiting a decision (oldest clock first), then decided ones."""
+    agencies = list(access.social_care_agencies_of(request.user))
+    if not agencies:
+        raise Http404("No such page")
+    tab = "decided" if request.GET.get("tab") == "decided" else "awaiting"
+    queue = selectors.escalation_queue_for(request.user, tab)
+    page = peek_page(queue, request.GET.get("page"), 50)
+    return render(
+        request,
+        "children/escalation_queue.html",
+        {"page": page, "tab": tab, "agencies": agencies, "now": timezone.now()},
+    )
 
 
 @child_page("viewers", "Who has viewed this record")
@@ -369,6 +511,7 @@ def child_history(request, child, rights):
             *Involvement.history.filter(child_id=child.pk).select_related("history_user", "agency"),
             *LeadProfessional.history.filter(child_id=child.pk).select_related("history_user", "practitioner"),
             *Consent.history.filter(child_id=child.pk).select_related("history_user"),
+            *ConsentCoverage.history.filter(consent__child_id=child.pk).select_related("history_user", "agency"),
             *Disclosure.history.filter(child_id=child.pk).select_related("history_user"),
             *SafeguardingEscalation.history.filter(child_id=child.pk).select_related("history_user"),
         ],
@@ -388,6 +531,8 @@ def child_history(request, child, rights):
             return f"Lead professional: {record.practitioner.full_name}"
         if kind is Consent:
             return f"Consent from {record.given_by_name}"
+        if kind is ConsentCoverage:
+            return f"Consent covers {record.agency.name}"
         if kind is Disclosure:
             return "Sharing decision"
         return "Safeguarding escalation"

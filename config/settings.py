@@ -99,6 +99,10 @@ REFERRAL_DEFAULT_URGENT_DAYS = env_int("REFERRAL_DEFAULT_URGENT_DAYS", 1)
 # How long "break glass" emergency access to a child's record lasts.
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 24)
 
+# Who decides on a safeguarding concern: the agency of this name (a MASH or "front door") if set, else the
+# area's children's social care agency (kind "social_care").
+SAFEGUARDING_FRONT_DOOR_AGENCY = os.environ.get("SAFEGUARDING_FRONT_DOOR_AGENCY", "").strip()
+
 # --- Applications ---------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -320,6 +324,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
 CELERY_BEAT_SCHEDULER = "config.celery:PersistentSchedulerInItsFolder"
 CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
+    "remind-overdue-escalations": {"task": "children.remind_overdue_escalations", "schedule": 5 * 60},
     "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
     "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
     # Each prompt is told once (its occurrence key), so running often only makes prompts timelier.

@@ -26,6 +26,21 @@ def load() -> None:
     charity = User.objects.get(email="family.worker@brightways.example.org")
     health_visitor = User.objects.get(email="health.visitor@northfield-health.example.org")
 
+    from children import services as child_services
+
+    # CAMHS and Brightways are not in the team Jess agreed to: she was asked about each before they were sent it.
+    lead = User.objects.get(email="health.visitor@northfield-health.example.org")
+    for name, asked in [("Northfield CAMHS", teacher), ("Brightways Family Support", lead)]:
+        child_services.consent_confirm_for_agency(
+            actor=asked,
+            child=wayne,
+            agency=agency[name],
+            agreed_by_name="Jess Carter",
+            agreed_on=timezone.localdate(),
+            method="verbal",
+        )
+        wayne.refresh_from_db()
+
     first = services.referral_send(
         actor=teacher,
         child=wayne,

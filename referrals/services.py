@@ -14,7 +14,7 @@ from agencies import access
 from agencies.models import Agency, Membership, User
 from agencies.notifications import Event, agency_managers, agency_members, notify
 from caf.models import Assessment
-from children.models import Child, Consent, Disclosure, Involvement
+from children.models import Child, Disclosure, Involvement
 
 from .models import Referral
 
@@ -70,18 +70,9 @@ def expected_response_days(agency: Agency, urgency: str) -> int:
 # --- Sending ------------------------------------------------------------------------------------------
 
 
-def consent_covers(child: Child, agency: Agency, with_caf: bool) -> bool:
-    consent = child.current_consent
-    if consent is None or consent.is_withdrawn:
-        return False
-    covered = consent.all_involved_agencies or consent.agencies_included.filter(pk=agency.pk).exists()
-    if with_caf:
-        covered = (
-            covered
-            and consent.scope == Consent.Scope.ADDITIONAL
-            and not consent.agencies_excluded.filter(pk=agency.pk).exists()
-        )
-    return covered
+def _consent_covers(child: Child, agency: Agency, with_caf: bool) -> bool:
+    # The rule is the access module's: "every agency in the team" never covers an agency outside it.
+    return access.consent_covers(child, agency, access.Level.ADDITIONAL if with_caf else access.Level.BASIC)
 
 
 @transaction.atomic
@@ -128,10 +119,18 @@ def referral_send(
         if caf is None:
             errors["share_caf"] = "There is no completed CAF to share"
     if basis == Referral.Basis.CONSENT:
-        if not errors.get("to_agency") and not consent_covers(child, to_agency, with_caf=share_caf):
+        if not errors.get("to_agency") and not _consent_covers(child, to_agency, with_caf=share_caf):
+            consent = child.current_consent
+            in_force = consent is not None and not consent.is_withdrawn
             errors["basis"] = (
                 f"The family's consent does not cover sharing {'the CAF' if share_caf else 'basic details'} with "
-                f"{to_agency.name}. Record new consent, or ask an agency manager to record a safeguarding override"
+                f"{to_agency.name}. "
+                + (
+                    f"Confirm the family's consent for {to_agency.name} on the child's record, record new consent, "
+                    if in_force
+                    else "Record new consent, "
+                )
+                + "or ask an agency manager to record a safeguarding override"
             )
     elif basis == Referral.Basis.OVERRIDE:
         if not access.is_member(actor, from_agency.pk, Membership.Role.MANAGER):
@@ -259,7 +258,7 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
         raise PermissionDenied("This referral was shared without consent: only a manager of your agency may pass it on")
     referral = _answer(actor, referral, Referral.Status.REDIRECTED, reason)
     child = Child.objects.select_related("current_consent").get(pk=referral.child_id)
-    if referral.basis == Referral.Basis.CONSENT and not consent_covers(child, to_agency, with_caf=referral.share_caf):
+    if referral.basis == Referral.Basis.CONSENT and not _consent_covers(child, to_agency, with_caf=referral.share_caf):
         raise ValidationError({"to_agency": f"The family's consent does not cover {to_agency.name}"})
     onward = _as(
         Referral(

@@ -49,3 +49,33 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member_of(agency, role=Membership.Role.PRACTITIONER, **user_fields):
     return MembershipFactory(agency=agency, role=role, user=UserFactory(**user_fields)).user
+
+
+def appoint_lead(child, practitioner, agreed_on=None):
+    """Choose the first lead professional as the product requires: a manager of an involved agency does it
+    (the practitioner's own agency's manager, made if the agency has none), with the family's agreement."""
+    from django.utils import timezone
+
+    from children import services
+    from children.models import Involvement
+
+    involvement = (
+        Involvement.objects.current()
+        .filter(child=child, agency__memberships__user=practitioner, agency__memberships__ended_on__isnull=True)
+        .select_related("agency")
+        .first()
+    )
+    manager = User.objects.filter(
+        memberships__agency=involvement.agency,
+        memberships__role=Membership.Role.MANAGER,
+        memberships__ended_on__isnull=True,
+    ).first() or member_of(
+        involvement.agency, Membership.Role.MANAGER, full_name=f"Manager of {involvement.agency.name}"
+    )
+    return services.lead_professional_set(
+        actor=manager,
+        child=child,
+        practitioner=practitioner,
+        family_agreed=True,
+        agreed_on=agreed_on or timezone.localdate(),
+    )

@@ -9,7 +9,7 @@ from agencies.models import Membership
 from children import services as child_services
 from children.models import Consent
 
-from ..factories import AgencyFactory, UserFactory, member_of
+from ..factories import AgencyFactory, UserFactory, appoint_lead, member_of
 
 
 @pytest.fixture
@@ -51,9 +51,7 @@ def team(db):
         agencies_excluded=[housing],
         purposes="CAF",
     )
-    child_services.lead_professional_set(
-        actor=people["lead"], child=child, practitioner=people["lead"], family_agreed=True, agreed_on=date.today()
-    )
+    appoint_lead(child, people["lead"], date.today())
     police = AgencyFactory(name="Northfield Police", kind="police")
     people["emergency"] = member_of(police, full_name="PC Emma Urgent")
     people["emergency_expired"] = member_of(police, full_name="PC Ed Expired")

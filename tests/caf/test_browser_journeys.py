@@ -130,7 +130,7 @@ def test_the_whole_caf_cycle_in_the_browser(page, team, password):
     assert_accessible(page)
     page.get_by_label("Stepped up to children's social care").check()
     page.get_by_role("button", name="Close the CAF").click()
-    expect(page.get_by_role("link", name=re.compile("Record social care's decision"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("social care have decided to take the child on"))).to_be_visible()
     page.get_by_label("Needs met").check()
     page.get_by_role("button", name="Close the CAF").click()
     expect(page.get_by_text("The CAF has been closed")).to_be_visible()

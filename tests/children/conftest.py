@@ -125,8 +125,9 @@ def child(health_visiting, school, housing, lead_professional, hv_colleague, hv_
     )
     services.involvement_add(actor=lead_professional, child=keziah, agency=housing, role="Housing officer")
     services.consent_record(actor=lead_professional, child=keziah, agencies_excluded=[housing], **consent_fields())
+    # With no lead yet, a manager of an involved agency records the family's choice.
     services.lead_professional_set(
-        actor=lead_professional,
+        actor=hv_manager,
         child=keziah,
         practitioner=lead_professional,
         family_agreed=True,

@@ -10,7 +10,7 @@ from agencies.models import Membership
 from children.models import Child, Consent, LeadProfessional
 
 from ..browser import assert_accessible
-from ..factories import AgencyFactory, member_of
+from ..factories import AgencyFactory, appoint_lead, member_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def test_a_health_visitor_finds_no_record_opens_one_and_sets_up_the_team(page, p
     school = AgencyFactory(name="Riverside Primary School", kind="school")
     AgencyFactory(name="Northfield Medical Practice", kind="gp_practice")
     health_visitor = member_of(hv_team, full_name="Sarah Hughes", job_title="Health visitor")
-    member_of(hv_team, Membership.Role.MANAGER, full_name="Joanne Reid")
+    hv_manager = member_of(hv_team, Membership.Role.MANAGER, full_name="Joanne Reid")
     teacher = member_of(school, full_name="Tom Barker", email="tom.barker@school.example.org")
 
     page.sign_in(health_visitor.email, password)
@@ -101,6 +101,11 @@ def test_a_health_visitor_finds_no_record_opens_one_and_sets_up_the_team(page, p
     expect(page.get_by_text("The consent has been recorded")).to_be_visible()
     assert Child.objects.get(pk=child.pk).current_consent.scope == Consent.Scope.ADDITIONAL
 
+    # With no lead yet, a manager of an involved agency records the family's choice.
+    expect(page.get_by_role("link", name=re.compile("Choose the lead professional"))).to_have_count(0)
+    page.get_by_role("button", name="Sign out").first.click()
+    page.sign_in(hv_manager.email, password)
+    page.visit(child.get_absolute_url())
     page.get_by_role("link", name=re.compile("Choose the lead professional")).click()
     page.get_by_role("heading", name="Choose the lead professional").wait_for()
     assert_accessible(page)
@@ -120,6 +125,8 @@ def test_a_health_visitor_finds_no_record_opens_one_and_sets_up_the_team(page, p
     page.get_by_role("heading", name="Who has viewed this record").wait_for()
     assert_accessible(page)
 
+    page.get_by_role("button", name="Sign out").first.click()
+    page.sign_in(health_visitor.email, password)
     page.get_by_role("link", name="My work").click()
     expect(page.get_by_role("table").get_by_role("link", name="Wayne Carter")).to_be_visible()
     assert page.console_errors == []
@@ -142,9 +149,7 @@ def test_an_uninvolved_practitioner_learns_only_that_a_record_exists_and_can_bre
     )
     from datetime import date
 
-    services.lead_professional_set(
-        actor=health_visitor, child=child, practitioner=health_visitor, family_agreed=True, agreed_on=date.today()
-    )
+    appoint_lead(child, health_visitor, date.today())
     page.sign_in(officer.email, password)
     page.visit("/children/search/")
     page.get_by_label("Last name").fill("Karter")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from children import services
 from children.models import FamilyMember
 
-from ..factories import AgencyFactory
+from ..factories import AgencyFactory, appoint_lead
 from .form_data import consent_fields
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,7 @@ def _open_records(lead, school, how_many: int, start: int = 0):
         )
         services.involvement_add(actor=lead, child=child, agency=school, role="Class teacher")
         services.consent_record(actor=lead, child=child, **consent_fields())
-        services.lead_professional_set(
-            actor=lead, child=child, practitioner=lead, family_agreed=True, agreed_on=timezone.localdate()
-        )
+        appoint_lead(child, lead)
 
 
 def _queries_for(client, url) -> int:

@@ -31,7 +31,7 @@ def therapist(camhs):
 # --- Adding an agency -----------------------------------------------------------------------------
 
 
-def test_the_lead_professional_adds_an_agency_and_its_practitioners_can_then_see_the_child(
+def test_an_agency_added_after_consent_sees_the_child_only_once_the_familys_consent_is_confirmed_for_it(
     client_for, child, lead_professional, camhs, therapist
 ):
     assert client_for(therapist).get(reverse("child-detail", args=[child.pk])).status_code == 404
@@ -45,7 +45,22 @@ def test_the_lead_professional_adds_an_agency_and_its_practitioners_can_then_see
     involvement = Involvement.objects.current().get(child=child, agency=camhs)
     assert involvement.practitioner == therapist and involvement.role == "Clinical psychologist"
     assert involvement.history.first().history_user == lead_professional
-    # The family's consent covers every agency in the team, so the new agency is covered at once.
+    # The family agreed to the team they were told about: a newcomer is not covered until they are asked.
+    assert client_for(therapist).get(reverse("child-detail", args=[child.pk])).status_code == 404
+    page = client_for(lead_professional).get(reverse("child-detail", args=[child.pk])).content.decode()
+    assert "Consent not confirmed" in page
+
+    response = client_for(lead_professional).post(
+        reverse("consent-confirm", args=[child.pk]),
+        {
+            "agency": camhs.pk,
+            "agreed_by_name": "Jess Carter",
+            "method": "verbal",
+            **date_data("agreed_on", timezone.localdate()),
+        },
+    )
+
+    assert response.status_code == 302
     assert client_for(therapist).get(reverse("child-detail", args=[child.pk])).status_code == 200
 
 

@@ -274,8 +274,9 @@ def test_a_referral_to_an_agency_the_consent_does_not_name_is_refused(
     assert_refused(
         response,
         "basis",
-        f"The family's consent does not cover sharing basic details with {unrelated_agency.name}. Record new "
-        "consent, or ask an agency manager to record a safeguarding override",
+        f"The family's consent does not cover sharing basic details with {unrelated_agency.name}. Confirm the "
+        f"family's consent for {unrelated_agency.name} on the child's record, record new consent, or ask an agency "
+        "manager to record a safeguarding override",
     )
 
 

@@ -51,6 +51,32 @@ def test_a_referral_is_sent_redirected_accepted_and_completed_in_the_browser(pag
     page.get_by_label("Refer to").select_option(label="Northfield CAMHS")
     page.get_by_label("Reason for the referral and the child's needs").fill("Withdrawn and listless in class")
     page.get_by_role("button", name="Send referral").click()
+    # Jess agreed to share with the team; CAMHS is outside it, so the family must be asked first.
+    expect(
+        page.get_by_role("link", name=re.compile("Confirm the family's consent for Northfield CAMHS"))
+    ).to_be_visible()
+    assert page.get_by_label("Reason for the referral and the child's needs").input_value() == (
+        "Withdrawn and listless in class"
+    )
+    assert_accessible(page)
+    for agency in ("Northfield CAMHS", "Brightways Family Support"):
+        page.visit(child.get_absolute_url())
+        page.get_by_role("link", name="Confirm the family's consent for another agency").click()
+        page.get_by_role("heading", name="Confirm the family's consent for another agency").wait_for()
+        assert_accessible(page)
+        page.get_by_label("Agency").select_option(label=agency)
+        page.get_by_label("Who in the family agreed").fill("Jess Carter")
+        page.get_by_label("Verbal").check()
+        group = page.get_by_role("group", name="Date the family agreed")
+        group.get_by_label("Day").fill(str(date.today().day))
+        group.get_by_label("Month").fill(str(date.today().month))
+        group.get_by_label("Year").fill(str(date.today().year))
+        page.get_by_role("button", name="Confirm consent").click()
+        expect(page.get_by_text(f"The family's consent now covers {agency}")).to_be_visible()
+    page.get_by_role("link", name="Refer to another agency").click()
+    page.get_by_label("Refer to").select_option(label="Northfield CAMHS")
+    page.get_by_label("Reason for the referral and the child's needs").fill("Withdrawn and listless in class")
+    page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_text("Your referral has been sent to Northfield CAMHS")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Referrals").click()
