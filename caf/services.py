@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.history import has_changes
 from agencies.models import Agency, Membership, User
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
 
@@ -82,6 +83,9 @@ def section_save(
     """Save a section's text. If someone else saved it since `base_revision`, raise SectionConflict."""
     _check_editable(assessment)
     entry = SectionEntry.objects.select_for_update().filter(assessment=assessment, key=key).first()
+    if entry is None and not any(data.values()):
+        # Nothing typed on a page never saved (a section with no text boxes, say): nothing to store.
+        return SectionEntry(assessment=assessment, key=key, element=element, data=data)
     if entry is None:
         try:
             with transaction.atomic():
@@ -110,7 +114,10 @@ def section_mark_completed(*, actor: User, assessment: Assessment, key: str, com
     done = [k for k in assessment.completed_sections if k != key]
     if completed:
         done.append(key)
-    assessment.completed_sections = [s.key for s in SECTIONS if s.key in done]
+    completed_sections = [s.key for s in SECTIONS if s.key in done]
+    if completed_sections == assessment.completed_sections:
+        return assessment  # already so: nothing to record
+    assessment.completed_sections = completed_sections
     _as(assessment, actor).save()
     return assessment
 
@@ -210,7 +217,8 @@ def action_save(*, actor: User, action: Action) -> Action:
     if action.pk is None and action.due_on < timezone.localdate():
         raise ValidationError({"due_on": "The date it is due by must be today or in the future"})
     action.full_clean()
-    _as(action, actor).save()
+    if has_changes(action):
+        _as(action, actor).save()
     return action
 
 

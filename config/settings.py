@@ -74,6 +74,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Idle time-out and absolute lifetime of a signed-in session.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30))
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
+# A form posted after the time-out is kept this long for its author to sign in again and find it put back
+# (a working day); beat deletes it then, since it may hold a child's details nobody saved.
+KEPT_SUBMISSION_LIFETIME = timedelta(hours=env_int("KEPT_SUBMISSION_HOURS", 8))
 SESSION_WARNING_BEFORE = timedelta(minutes=2)
 
 # Referral response times when the receiving agency has not stated its own (working days).
@@ -287,6 +290,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
     "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
+    "sweep-kept-submissions": {"task": "agencies.sweep_kept_submissions", "schedule": 15 * 60},
 }
 # A CAF's PDF copy is deleted this many days after it was made (the job stays, as a record): a new copy
 # takes a second to make, and every copy kept is a copy of the family's information to lose.
