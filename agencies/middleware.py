@@ -6,7 +6,6 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
@@ -68,9 +67,10 @@ class SessionTimeoutMiddleware:
         finally:
             RESTORING.reset(token)
         if response.status_code == 405:
-            # Posted by a button to an address with no page of its own, and no page to return to was known.
-            response = redirect("home")
-            messages.info(request, "You were signed out before that was done, so nothing was changed")
+            # Posted by a button to an address with no page of its own, and the browser did not say which
+            # page it was on: say on "My work" that nothing was done, rather than show a blank 405.
+            PendingSubmission.objects.filter(pk=pending.pk).update(page=reverse("home"))
+            return redirect("home")
         # Offered once: restored into the form (the user saves it or not) or, for a button, reported.
         PendingSubmission.objects.filter(user=request.user, page=pending.page).delete()
         return response
