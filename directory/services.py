@@ -189,6 +189,15 @@ def practitioner_profile_update(*, actor: User, user: User, user_fields: dict, *
 
 
 @transaction.atomic
+def practitioner_profile_confirm(*, actor: User, profile: PractitionerProfile) -> PractitionerProfile:
+    """Record that a practitioner has checked their directory profile and it is accurate today."""
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
+    _as(profile, actor).save()
+    return profile
+
+
+@transaction.atomic
 def directory_create(*, actor: User | None, setting: Agency, title: str = "", introduction: str = "") -> Directory:
     """Start a setting's directory (one per setting)."""
     if setting.kind not in SETTING_KINDS:
