@@ -25,6 +25,8 @@ BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REQUEST"
 
 # The session-timeout script adds this field when it submits a form at the time-out to keep it.
 KEEP_FIELD = "_keep_at_timeout"
+# Set in the session at sign-in while the user has a kept submission, so no other page pays a query for it.
+HAS_KEPT = "has_kept_submission"
 
 
 class SessionTimeoutMiddleware:
@@ -48,10 +50,16 @@ class SessionTimeoutMiddleware:
                 # form and show it again, rather than let the view save something nobody pressed Save on.
                 page = _page_of(request)
                 pending_submission_keep(request, page)
+                request.session[HAS_KEPT] = True
                 return redirect(page)
             if not request.META.get(BACKGROUND_HEADER):
                 request.session[LAST_ACTIVITY] = now
-            if request.method == "GET" and not request.META.get(BACKGROUND_HEADER) and not request.htmx:
+            if (
+                request.session.get(HAS_KEPT)
+                and request.method == "GET"
+                and not request.META.get(BACKGROUND_HEADER)
+                and not request.htmx
+            ):
                 return self._offer_back(request)
         return self.get_response(request)
 
@@ -73,6 +81,8 @@ class SessionTimeoutMiddleware:
             return redirect("home")
         # Offered once: restored into the form (the user saves it or not) or, for a button, reported.
         PendingSubmission.objects.filter(user=request.user, page=pending.page).delete()
+        if not kept_submissions_of(request.user).exists():
+            request.session.pop(HAS_KEPT, None)
         return response
 
     def _sign_out(self, request):
@@ -81,7 +91,7 @@ class SessionTimeoutMiddleware:
         back_to = request.get_full_path()
         if request.method == "POST":
             back_to = _page_of(request)
-            if _csrf_ok(request):
+            if _csrf_ok(request) and request.path not in _not_kept():
                 pending_submission_keep(request, back_to)
         # The sign-out event is ours, not a user's sign-out: stop the signal handler recording one too.
         request._timed_out = True
@@ -114,6 +124,11 @@ class NoStoreForSignedInMiddleware:
 def _csrf_ok(request) -> bool:
     """Only keep a submission that passes the CSRF check the view would have made."""
     return CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {}) is None
+
+
+def _not_kept() -> set[str]:
+    # Signing out, or staying signed in too late, is not something typed to give back.
+    return {reverse("sign-out"), reverse("session-keep-alive")}
 
 
 def _same_site_path(request, url: str) -> str:
@@ -157,16 +172,14 @@ def kept_submissions_expired():
     return PendingSubmission.objects.filter(created_at__lt=timezone.now() - settings.KEPT_SUBMISSION_LIFETIME)
 
 
+def kept_submissions_of(user):
+    """The user's kept submissions still to be offered back (younger than KEPT_SUBMISSION_HOURS)."""
+    cutoff = timezone.now() - settings.KEPT_SUBMISSION_LIFETIME
+    return PendingSubmission.objects.filter(user=user, created_at__gte=cutoff)
+
+
 def pending_submission_for(request) -> PendingSubmission | None:
-    return (
-        PendingSubmission.objects.filter(
-            user=request.user,
-            page=request.path,
-            created_at__gte=timezone.now() - settings.KEPT_SUBMISSION_LIFETIME,
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    return kept_submissions_of(request.user).filter(page=request.path).order_by("-created_at").first()
 
 
 class RestoredSubmission:

@@ -145,6 +145,16 @@ def test_a_button_pressed_after_the_time_out_returns_to_its_page_having_done_not
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["sign-out", "session-keep-alive"])
+def test_signing_out_or_staying_signed_in_too_late_keeps_nothing(client, colleague, url_name):
+    client.force_login(colleague)
+    _go_idle(client)
+    response = client.post(reverse(url_name), headers={"referer": "http://testserver" + reverse("agency-list")})
+    assert response.status_code == 302
+    assert not PendingSubmission.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_button_posted_without_a_referer_ends_on_my_work_not_a_blank_405(world, client):
     teacher = _user(TEACHER)
     client.force_login(teacher)
