@@ -19,10 +19,12 @@ WIDGET_CLASSES = {
 def widget_kind(widget) -> str:
     if getattr(widget, "govuk_kind", None) == "date":
         return "date"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # CheckboxSelectMultiple subclasses RadioSelect: test it first, or every "choose all that apply"
+    # question renders as radios and an unchanged save keeps only one of its answers.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Textarea):
@@ -40,10 +42,13 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # Only a form opened empty (a GET) may take back what its user typed before a time-out.
+        self._may_restore = not self.is_bound
         self.style_fields()
 
     def style_fields(self):
         """Give every field not yet styled its GOV.UK classes; call again after adding fields."""
+        self._restore_typed()
         for name, field in self.fields.items():
             widget = field.widget
             if getattr(widget, "_govuk_styled", False):
@@ -67,6 +72,21 @@ class GovukFormMixin:
                 field.help_text = (
                     f"{field.help_text} " if field.help_text else ""
                 ) + f"You can enter up to {field.max_length:,} characters."
+
+    def _restore_typed(self):
+        """On the page a user returns to after a time-out, bind the form to what they had posted.
+
+        Run from style_fields(), which every form calls once its fields are all there, so the kept
+        data goes to the form it came from (the first one on the page with one of its field names)."""
+        from .middleware import RESTORING
+
+        offer = RESTORING.get()
+        if offer is None or not getattr(self, "_may_restore", False):
+            return
+        data = offer.offer(self.add_prefix(name) for name in self.fields)
+        if data is not None:
+            self.data, self.is_bound, self._may_restore = data, True, False
+            self.restored = True
 
     def full_clean(self):
         super().full_clean()

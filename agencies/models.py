@@ -1,5 +1,6 @@
 """Agencies, the practitioners who sign in, and their memberships of agencies."""
 
+import json
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -248,17 +249,27 @@ class SignInEvent(models.Model):
 class PendingSubmission(models.Model):
     """A form a practitioner submitted just after their session timed out, kept until they sign in again.
 
-    The page they return to offers it back, so nothing typed is lost to a time-out.
+    The page they return to (`page`: the form's own page, or the page a button was on) puts it back into
+    its form, once; it is deleted then, or after `KEPT_SUBMISSION_HOURS` by a beat task, so the child's
+    details typed into it do not stay in the database.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # Where it was posted, and the page to return the user to.
     path = models.CharField(max_length=300)
-    data = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
+    page = models.CharField(max_length=300, default="")
+    # The posted fields as JSON text ({name: [values]}), escaped to ASCII: PostgreSQL can store neither a
+    # NUL character in text nor \u0000 in jsonb, and a NUL typed (or pasted) must not lose the rest.
+    payload = models.TextField(default="{}")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "path"])]
+        indexes = [models.Index(fields=["user", "page"])]
+
+    @property
+    def data(self) -> dict[str, list[str]]:
+        return json.loads(self.payload)
 
     def __str__(self):
         return f"Submission to {self.path} kept for {self.user}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .history import has_changes
 from .models import Agency, Membership, User
 
 
@@ -36,7 +37,8 @@ def agency_update(*, actor: User, agency: Agency, **fields) -> Agency:
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean(exclude=["group"])
-    _as(agency, actor).save()
+    if has_changes(agency):
+        _as(agency, actor).save()
     return agency
 
 
@@ -59,7 +61,8 @@ def profile_update(*, actor: User, user: User, **fields) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
-    _as(user, actor).save()
+    if has_changes(user):
+        _as(user, actor).save()
     return user
 
 
@@ -108,6 +111,8 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Membership.Role.MANAGER and role != Membership.Role.MANAGER:
         _ensure_another_manager(membership)
+    if membership.role == role:
+        return membership
     membership.role = role
     _as(membership, actor).save()
     return membership

@@ -33,6 +33,15 @@ def _record(kind, request, user=None, email=""):
 
 
 @receiver(user_logged_in)
+def remember_kept_submissions(sender, request, user, **kwargs):
+    """Whether pages must look for a form kept at this user's last time-out (agencies.middleware)."""
+    from .middleware import HAS_KEPT, kept_submissions_of
+
+    if request is not None and hasattr(request, "session") and kept_submissions_of(user).exists():
+        request.session[HAS_KEPT] = True
+
+
+@receiver(user_logged_in)
 def signed_in(sender, request, user, **kwargs):
     _record(SignInEvent.Kind.SIGNED_IN, request, user)
 

@@ -1,8 +1,10 @@
-"""Thin Celery wrappers for notification emails. Tasks take ids, re-read the database and are safe to run twice."""
+"""Thin Celery wrappers for notification emails and kept submissions. Tasks take ids, re-read the database and
+are safe to run twice."""
 
 from celery import shared_task
 
 from . import notifications
+from .middleware import kept_submissions_expired
 
 
 @shared_task(
@@ -26,3 +28,10 @@ def sweep_notification_emails() -> int:
 def send_notification_digests() -> int:
     """Send today's digest to each user who chose one and has something to read. Runs often; sends once a day."""
     return notifications.digests_send()
+
+
+@shared_task(name="agencies.sweep_kept_submissions")
+def sweep_kept_submissions() -> int:
+    """Delete forms kept at a time-out that nobody came back for (they may hold a child's details)."""
+    deleted, _ = kept_submissions_expired().delete()
+    return deleted

@@ -18,6 +18,7 @@ class SectionForm(GovukForm):
                 label=spec.label,
                 required=False,
                 max_length=spec.max_length,
+                # style_fields() adds "You can enter up to N characters." to every limited text box.
                 help_text=spec.hint,
                 widget=forms.Textarea(attrs={"rows": spec.rows}),
                 error_messages={
@@ -25,9 +26,6 @@ class SectionForm(GovukForm):
                     f"(you have %(show_value)d)"
                 },
             )
-            self.fields[spec.name].help_text = (
-                spec.hint + " " if spec.hint else ""
-            ) + f"You can enter up to {spec.max_length:,} characters."
         self.text_names = [spec.name for spec in text_fields]
         if with_completed:
             self.fields["completed"] = forms.ChoiceField(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
+from agencies.history import has_changes
 from agencies.models import Agency, Membership, Notification, User
 from agencies.notifications import Event, agency_managers, notify
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
@@ -87,6 +88,9 @@ def section_save(
     """Save a section's text. If someone else saved it since `base_revision`, raise SectionConflict."""
     _check_editable(assessment)
     entry = SectionEntry.objects.select_for_update().filter(assessment=assessment, key=key).first()
+    if entry is None and not any(data.values()):
+        # Nothing typed on a page never saved (a section with no text boxes, say): nothing to store.
+        return SectionEntry(assessment=assessment, key=key, element=element, data=data)
     if entry is None:
         try:
             with transaction.atomic():
@@ -115,7 +119,10 @@ def section_mark_completed(*, actor: User, assessment: Assessment, key: str, com
     done = [k for k in assessment.completed_sections if k != key]
     if completed:
         done.append(key)
-    assessment.completed_sections = [s.key for s in SECTIONS if s.key in done]
+    completed_sections = [s.key for s in SECTIONS if s.key in done]
+    if completed_sections == assessment.completed_sections:
+        return assessment  # already so: nothing to record
+    assessment.completed_sections = completed_sections
     _as(assessment, actor).save()
     return assessment
 
@@ -249,7 +256,8 @@ def action_save(*, actor: User, action: Action) -> Action:
         raise ValidationError(errors)
     action.full_clean()
     before = Action.objects.filter(pk=action.pk).values_list("owner_id", "owner_agency_id").first()
-    _as(action, actor).save()
+    if has_changes(action):
+        _as(action, actor).save()
     if before != (action.owner_id, action.owner_agency_id):
         _action_assigned_notify(action, actor)
     return action

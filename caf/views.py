@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.middleware import pending_submission_take
 from agencies.models import User
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
@@ -115,10 +114,8 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
     initial = {"revision": entry.revision if entry else 0, **(entry.data if entry else {})}
     if key in assessment.completed_sections:
         initial["completed"] = "yes"
-    restored = None
-    if request.method == "GET" and rights.may_edit:
-        restored = pending_submission_take(request)
-    data = request.POST if request.method == "POST" else ({k: v[-1] for k, v in restored.items()} if restored else None)
+    # After a time-out, what was typed is put back into the form by GovukFormMixin (agencies/middleware.py).
+    data = request.POST if request.method == "POST" else None
     form = SectionForm(data, initial=initial, text_fields=text_fields, with_completed=element is None)
     conflict = None
     if request.method == "POST":
@@ -172,7 +169,6 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
         rights,
         form=form,
         entry=entry,
-        restored=bool(restored),
         autosave_url=request.path + "autosave/",
         back_url=back_url,
         **extra,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agencies import access
+from agencies.history import has_changes
 from agencies.models import Agency, Membership, User
 
 from .models import (
@@ -82,7 +83,8 @@ def child_update(*, actor: User, child: Child, **fields) -> Child:
     for name, value in fields.items():
         setattr(child, name, value)
     child.full_clean(exclude=["reference"])
-    _as(child, actor).save()
+    if has_changes(child):
+        _as(child, actor).save()
     return child
 
 
@@ -90,7 +92,8 @@ def child_update(*, actor: User, child: Child, **fields) -> Child:
 def family_member_save(*, actor: User, member: FamilyMember) -> FamilyMember:
     """Add or change a member of the child's family or household."""
     member.full_clean()
-    _as(member, actor).save()
+    if has_changes(member):
+        _as(member, actor).save()
     return member
 
 

@@ -90,6 +90,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Idle time-out and absolute lifetime of a signed-in session.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30))
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
+# A form posted after the time-out is kept this long for its author to sign in again and find it put back
+# (a working day); beat deletes it then, since it may hold a child's details nobody saved.
+KEPT_SUBMISSION_LIFETIME = timedelta(hours=env_int("KEPT_SUBMISSION_HOURS", 8))
 SESSION_WARNING_BEFORE = timedelta(minutes=2)
 
 # Referral response times when the receiving agency has not stated its own (working days).
@@ -338,6 +341,7 @@ CELERY_BEAT_SCHEDULE = {
     # Every 15 minutes, so a beat that was down at the digest hour still sends the day's digests; each user
     # gets one a day whatever the number of runs (agencies.NotificationDigest's unique key).
     "send-notification-digests": {"task": "agencies.send_notification_digests", "schedule": 15 * 60},
+    "sweep-kept-submissions": {"task": "agencies.sweep_kept_submissions", "schedule": 15 * 60},
 }
 # The local hour (0-23) from which the day's digest emails go to users who chose one a day.
 NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)

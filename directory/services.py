@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agencies import services as agency_services
+from agencies.history import has_changes, m2m_differs
 from agencies.models import Agency, User
 
 from . import selectors
@@ -45,6 +46,11 @@ def _profile_of(agency: Agency) -> AgencyProfile:
         return AgencyProfile(agency=agency)
 
 
+def _sessions_differ(*, owner_field: str, owner, sessions: list[Session]) -> bool:
+    stored = sorted(OpeningTime.objects.filter(**{owner_field: owner}).values_list("day", "opens_at", "closes_at"))
+    return stored != sorted({(s.day, s.opens_at, s.closes_at) for s in sessions})
+
+
 def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session]) -> None:
     """Replace the owner's opening times, leaving unchanged sessions (and their identifiers) as they are."""
     existing = list(OpeningTime.objects.filter(**{owner_field: owner}))
@@ -72,11 +78,15 @@ def agency_sheet_update(
     profile = _profile_of(agency)
     for name, value in sheet_fields.items():
         setattr(profile, name, value)
+    offered_changed = m2m_differs(profile, "services_offered", services_offered)
+    if not (has_changes(profile) or offered_changed):
+        return profile  # nothing changed: the sheet is not confirmed by a save that changes nothing
     profile.confirmed_at = timezone.now()
     profile.confirmed_by = actor
     profile.full_clean()
     _as(profile, actor).save()
-    profile.services_offered.set(services_offered)
+    if offered_changed:
+        profile.services_offered.set(services_offered)
     return profile
 
 
@@ -87,6 +97,9 @@ def agency_opening_times_set(
     """Replace an agency's opening and contact times; the sheet counts as confirmed."""
     profile = _profile_of(agency)
     profile.opening_exceptions = exceptions
+    sessions_changed = profile.pk is None or _sessions_differ(owner_field="profile", owner=profile, sessions=sessions)
+    if not (has_changes(profile) or sessions_changed):
+        return profile
     profile.confirmed_at = timezone.now()
     profile.confirmed_by = actor
     profile.full_clean()
@@ -126,15 +139,22 @@ def service_update(
     """Change a service; saving confirms it as accurate. Types, outcomes and sessions are replaced when given."""
     for name, value in fields.items():
         setattr(service, name, value)
+    types_changed = types is not None and m2m_differs(service, "types", types)
+    outcomes_changed = outcomes is not None and m2m_differs(service, "outcomes", outcomes)
+    sessions_changed = sessions is not None and _sessions_differ(
+        owner_field="service", owner=service, sessions=sessions
+    )
+    if not (has_changes(service) or types_changed or outcomes_changed or sessions_changed):
+        return service  # an unchanged save changes nothing, not even the date it was confirmed
     service.confirmed_at = timezone.now()
     service.confirmed_by = actor
     service.full_clean()
     _as(service, actor).save()
-    if types is not None:
+    if types_changed:
         service.types.set(types)
-    if outcomes is not None:
+    if outcomes_changed:
         service.outcomes.set(outcomes)
-    if sessions is not None:
+    if sessions_changed:
         _set_sessions(actor, owner_field="service", owner=service, sessions=sessions)
     return service
 
@@ -159,9 +179,20 @@ def practitioner_profile_update(*, actor: User, user: User, user_fields: dict, *
         profile = PractitionerProfile(user=user)
     for name, value in fields.items():
         setattr(profile, name, value)
+    if not has_changes(profile):
+        return profile
     profile.confirmed_at = timezone.now()
     profile.confirmed_by = actor
     profile.full_clean()
+    _as(profile, actor).save()
+    return profile
+
+
+@transaction.atomic
+def practitioner_profile_confirm(*, actor: User, profile: PractitionerProfile) -> PractitionerProfile:
+    """Record that a practitioner has checked their directory profile and it is accurate today."""
+    profile.confirmed_at = timezone.now()
+    profile.confirmed_by = actor
     _as(profile, actor).save()
     return profile
 
@@ -191,7 +222,8 @@ def directory_update(*, actor: User, directory: Directory, title: str, introduct
     directory.title = title
     directory.introduction = introduction
     directory.full_clean()
-    _as(directory, actor).save()
+    if has_changes(directory):
+        _as(directory, actor).save()
     return directory
 
 
@@ -246,7 +278,8 @@ def entry_update(
         raise ValidationError("Choose a group of this directory")
     entry.section, entry.position, entry.note = section, position, note
     entry.full_clean()
-    _as(entry, actor).save()
+    if has_changes(entry):
+        _as(entry, actor).save()
     return entry
 
 

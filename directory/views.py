@@ -47,9 +47,12 @@ def practitioner_profile_edit(request: HttpRequest) -> HttpResponse:
     form = PractitionerProfileForm(request.POST or None, user=request.user, profile=profile)
     if request.method == "POST" and form.is_valid():
         try:
-            services.practitioner_profile_update(
+            profile = services.practitioner_profile_update(
                 actor=request.user, user=request.user, user_fields=form.user_fields(), **form.profile_fields()
             )
+            if request.POST.get("confirm") == "yes":
+                # An unchanged save changes nothing; saying it is still accurate is a decision of its own.
+                services.practitioner_profile_confirm(actor=request.user, profile=profile)
         except ValidationError as error:
             form.add_validation_error(error)
         else:

@@ -14,7 +14,7 @@ from .factories import TEST_PASSWORD, AgencyFactory, UserFactory, member_of
 # Playwright's sync API runs an event loop in the test thread; Django must still let tests use the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.browser", "tests.celery_worker"]
+pytest_plugins = ["tests.browser", "tests.celery_worker", "tests.forms_world"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,42 @@
 // Warns a signed-in user before the idle time-out signs them out, and lets them stay signed in.
 // Without JavaScript the server still signs the user out; nothing here is needed for safety.
 
+// The field the server's time-out middleware looks for (agencies.middleware.KEEP_FIELD).
+const KEEP_FIELD = "_keep_at_timeout";
+
+function changed(form) {
+  return Array.from(form.elements).some((el) => {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") return Array.from(el.options).some((o) => o.selected !== o.defaultSelected);
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button") return false;
+    return "value" in el && "defaultValue" in el && el.value !== el.defaultValue;
+  });
+}
+
+// The form a practitioner has typed into and not saved, if any: the sign-out form is never it.
+export function formToKeep(doc = document) {
+  return Array.from(doc.querySelectorAll("form")).find(
+    (form) => (form.method || "").toLowerCase() === "post" && !form.closest("dialog") && changed(form),
+  );
+}
+
+// At the time-out, a reload would throw away what was typed. Post it instead, marked so the server keeps
+// it (and saves nothing): it is put back into this form once the user has signed in again.
+function expire() {
+  const form = formToKeep();
+  if (!form) {
+    window.location.reload();
+    return;
+  }
+  const marker = document.createElement("input");
+  marker.type = "hidden";
+  marker.name = KEEP_FIELD;
+  marker.value = "1";
+  form.appendChild(marker);
+  // submit(), not requestSubmit(): no validation or handlers may stop the form being kept.
+  HTMLFormElement.prototype.submit.call(form);
+}
+
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
@@ -42,8 +78,8 @@ export function startSessionTimeoutWarning(dialog) {
       dialog.showModal();
       tickTimer = setInterval(tick, 1000);
     }, Math.max(0, (idleSeconds - warningSeconds) * 1000));
-    // Reloading lets the server end the session and send the user to sign in, with a way back here.
-    expireTimer = setTimeout(() => window.location.reload(), idleSeconds * 1000 + 1000);
+    // The server ends the session and sends the user to sign in, with a way back here (see expire()).
+    expireTimer = setTimeout(expire, idleSeconds * 1000 + 1000);
   }
 
   stay.addEventListener("click", async () => {
