@@ -69,6 +69,8 @@ def profile_update(*, actor: User, user: User, **fields) -> User:
 @transaction.atomic
 def notification_preference_update(*, actor: User, user: User, notification_email: str) -> User:
     """Choose an email for each notification or one daily digest. Emails not yet sent follow the new choice."""
+    if user.notification_email == notification_email:
+        return user  # an unchanged save changes nothing, not even the history
     user.notification_email = notification_email
     user.full_clean(exclude=["password"])
     _as(user, actor).save(update_fields=["notification_email"])

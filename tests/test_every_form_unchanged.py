@@ -87,6 +87,7 @@ EDIT_PAGES: dict[str, Callable] = {
         )
         for s in Service.objects.all()
     ],
+    "notification-preferences": lambda w: (TEACHER, reverse("notification-preferences")),
     "directory-edit": lambda w: (SENCO, reverse("directory-edit", args=[w["school"].directory.pk])),
     "directory-entry-edit": lambda w: [
         (SENCO, reverse("directory-entry-edit", args=[e.directory_id, e.pk]))
@@ -118,6 +119,7 @@ NEW_PAGES: dict[str, Callable] = {
         HEALTH_VISITOR,
         reverse("caf-action-progress", args=[w["caf"].pk, w["caf"].actions.first().pk]),
     ),
+    "action-detail": lambda w: (HEALTH_VISITOR, reverse("action-detail", args=[w["caf"].actions.first().pk])),
     "caf-review-new": lambda w: (HEALTH_VISITOR, reverse("caf-review-new", args=[w["caf"].pk])),
     "referral-new": lambda w: (HEALTH_VISITOR, reverse("referral-new", args=[w["wayne"].pk])),
     "member-add": lambda w: (HEAD, reverse("member-add", args=[w["school"].pk])),
@@ -152,7 +154,10 @@ NOT_FORM_PAGES = {
     "directory-pdf-download": "a file",
     "referral-inbox": "a list with a GET filter",
     "referral-sent": "a list",
-    "referral-notifications": "a list",
+    "referral-notifications": "redirects to the notifications list",
+    "notifications": "a list",
+    "action-queue": "a list",
+    "escalation-queue": "a list",
     "referral-measures": "figures",
     "referral-detail": "shows a referral; its answers are made on referral-answer",
     "directory-home": "a list",
@@ -185,7 +190,13 @@ NOT_FORM_PAGES = {
     "caf-revise": "a POST-only action",
     "caf-close": "a decision to close the CAF",
     "caf-pdf-request": "a POST-only action",
-    "referral-notifications-read": "a POST-only action",
+    "notifications-read": "a POST-only action",
+    "notification-open": "marks a notification read and redirects to its thing",
+    "handover-note-read": "a POST-only action",
+    "handover-note-new": "a new note, written once; no stored answers are shown",
+    "consent-confirm": "a decision: the family's consent confirmed for one agency, recorded once",
+    "action-assign": "a decision: the action given to one named member",
+    "emergency-access-by-id": "the old address, answering 404 whatever the id",
     "referral-answer": "a decision on a referral, made once",
     "directory-agency-confirm": "a POST-only action",
     "directory-service-confirm": "a POST-only action",

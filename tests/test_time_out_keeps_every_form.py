@@ -17,7 +17,7 @@ from agencies.middleware import KEEP_FIELD, LAST_ACTIVITY
 from agencies.models import PendingSubmission
 from agencies.tasks import sweep_kept_submissions
 from caf.models import Assessment, DocumentJob
-from referrals.models import Notification
+from agencies.models import Notification
 
 from .forms_html import rendered_forms
 from .forms_world import HEALTH_VISITOR, TEACHER, _user
@@ -113,14 +113,14 @@ def test_a_nul_and_other_control_characters_do_not_stop_a_submission_being_kept(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("button", ["caf-pdf-request", "caf-revise", "referral-notifications-read"])
+@pytest.mark.parametrize("button", ["caf-pdf-request", "caf-revise", "notifications-read"])
 def test_a_button_pressed_after_the_time_out_returns_to_its_page_having_done_nothing(world, client, button):
     teacher = _user(TEACHER)
     caf = world["caf"]
     on_page, target = {
         "caf-pdf-request": (reverse("caf-task-list", args=[caf.pk]), reverse("caf-pdf-request", args=[caf.pk])),
         "caf-revise": (reverse("caf-versions", args=[caf.pk]), reverse("caf-revise", args=[caf.pk])),
-        "referral-notifications-read": (reverse("referral-notifications"), reverse("referral-notifications-read")),
+        "notifications-read": (reverse("notifications"), reverse("notifications-read")),
     }[button]
     client.force_login(teacher)
     assert client.get(on_page).status_code == 200
@@ -159,7 +159,7 @@ def test_a_button_posted_without_a_referer_ends_on_my_work_not_a_blank_405(world
     teacher = _user(TEACHER)
     client.force_login(teacher)
     _go_idle(client)
-    target = reverse("referral-notifications-read")
+    target = reverse("notifications-read")
     assert _next_of(client.post(target)) == target
     client.force_login(teacher)
     response = client.get(target)
