@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.middleware import KEEP_FIELD, LAST_ACTIVITY
-from agencies.models import PendingSubmission
+from agencies.models import Notification, PendingSubmission
 from agencies.tasks import sweep_kept_submissions
 from caf.models import Assessment, DocumentJob
-from agencies.models import Notification
 
 from .forms_html import rendered_forms
 from .forms_world import HEALTH_VISITOR, TEACHER, _user
