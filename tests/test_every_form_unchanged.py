@@ -115,10 +115,6 @@ NEW_PAGES: dict[str, Callable] = {
     "disclosure-new": lambda w: (HEALTH_VISITOR, reverse("disclosure-new", args=[w["wayne"].pk])),
     "escalation-new": lambda w: (HEALTH_VISITOR, reverse("escalation-new", args=[w["wayne"].pk])),
     "caf-action-new": lambda w: (HEALTH_VISITOR, reverse("caf-action-new", args=[w["caf"].pk])),
-    "caf-action-progress": lambda w: (
-        HEALTH_VISITOR,
-        reverse("caf-action-progress", args=[w["caf"].pk, w["caf"].actions.first().pk]),
-    ),
     "action-detail": lambda w: (HEALTH_VISITOR, reverse("action-detail", args=[w["caf"].actions.first().pk])),
     "caf-review-new": lambda w: (HEALTH_VISITOR, reverse("caf-review-new", args=[w["caf"].pk])),
     "referral-new": lambda w: (HEALTH_VISITOR, reverse("referral-new", args=[w["wayne"].pk])),
@@ -147,6 +143,7 @@ NOT_FORM_PAGES = {
     "caf-strengths-needs": "a list of elements",
     "caf-versions": "a list of versions",
     "caf-plan": "shows the plan",
+    "caf-action-progress": "the older address of an action's progress: redirects to action-detail",
     "caf-pdf-status": "shows a job",
     "caf-pdf-status-fragment": "part of the status page",
     "caf-pdf-download": "a file",

@@ -18,7 +18,7 @@ from caf.models import Action, ProgressNote
 from children import services as child_services
 from children.models import AccessEvent, Consent
 
-from ..factories import AgencyFactory, member_of
+from ..factories import AgencyFactory, appoint_lead, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -348,9 +348,7 @@ def _another_child_with_actions(people, number):
         all_involved_agencies=True,
         purposes="CAF",
     )
-    child_services.lead_professional_set(
-        actor=lead, child=child, practitioner=lead, family_agreed=True, agreed_on=date.today()
-    )
+    appoint_lead(child, lead, agreed_on=date.today())
     caf = services.caf_start(actor=lead, child=child)
     _overdue(_action(people, caf, people["housing"], people["housing_agency"], what=f"Owned {number}"))
     _action(people, caf, None, people["housing_agency"], what=f"Queued {number}")

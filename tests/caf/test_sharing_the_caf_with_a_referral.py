@@ -27,6 +27,15 @@ def gp(team):
     """The GP practice, in the team around Wayne and covered for additional information."""
     practice = AgencyFactory(name="Northfield GP Practice", kind="gp_practice")
     child_services.involvement_add(actor=team["lead"], child=team["child"], agency=practice, role="GP")
+    # It joined after the family's consent was given: the family is asked about it, as the product requires.
+    child_services.consent_confirm_for_agency(
+        actor=team["lead"],
+        child=team["child"],
+        agency=practice,
+        agreed_by_name="Jess Carter",
+        agreed_on=team["child"].current_consent.given_on,
+        method="verbal",
+    )
     return practice
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from agencies import access
 from children import services
 
+from ..factories import AgencyFactory, member_of
+
 pytestmark = pytest.mark.django_db
 
 CONCERN = "Keziah had bruises on both upper arms and flinched when her father arrived"
@@ -48,7 +50,18 @@ def test_housing_with_basic_details_sees_that_a_concern_was_raised_but_not_its_w
 def test_housing_does_not_read_the_concern_or_the_decision_on_the_decision_page(
     client_for, child, escalation, housing_officer, teacher
 ):
-    services.escalation_decide(actor=teacher, escalation=escalation, decision=DECISION, decided_on=timezone.localdate())
+    social_care = AgencyFactory(name="Northfield Children's Social Care", kind="social_care")
+    social_worker = member_of(social_care, full_name="Fatima Begum")
+    escalation.social_care = social_care
+    escalation.save()
+    services.escalation_decide(
+        actor=social_worker,
+        escalation=escalation,
+        outcome="strategy_s47",
+        decided_by=social_worker,
+        decided_at=timezone.now(),
+        note=DECISION,
+    )
     client = client_for(housing_officer)
     child_page = client.get(reverse("child-detail", args=[child.pk])).content.decode()
     assert DECISION not in child_page
