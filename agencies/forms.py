@@ -31,6 +31,23 @@ class PasswordResetRequestForm(GovukFormMixin, auth_forms.PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
 
+    def save(self, **kwargs):
+        """Write each account's email to the outbox (agencies.AccountEmail) instead of sending it in the
+        request: a mail server or broker that is away never turns the request into an error page, and the
+        worker sends it, with a token made at that moment."""
+        import uuid
+
+        from django.db import transaction
+
+        from .models import AccountEmail
+        from .services import account_email_write
+
+        with transaction.atomic():
+            for user in self.get_users(self.cleaned_data["email"]):
+                account_email_write(
+                    kind=AccountEmail.Kind.PASSWORD_RESET, user=user, key=f"password-reset:{user.pk}:{uuid.uuid4().hex}"
+                )
+
 
 class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
     error_messages = {"password_mismatch": "The two passwords do not match"}

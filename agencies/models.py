@@ -381,3 +381,31 @@ class NotificationEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_event_display()} email {self.pk}"
+
+
+class AccountEmail(models.Model):
+    """The outbox for account emails: an invitation to set a password (written in the transaction that adds
+    the membership) and a password-reset link (written when someone asks for one). Sent by
+    `agencies.send_account_email`, queued again by beat's outbox sweeper while unsent, exactly once per key.
+
+    Holds no link: the password-reset token is made when the email is sent, so no working sign-in link is
+    ever stored in the database.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation to set a password"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The event and its recipient: "invitation:<membership id>", "password-reset:<user id>:<random>".
+    key = models.CharField(max_length=100, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="account_email_unsent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} email {self.pk}"

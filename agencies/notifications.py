@@ -6,8 +6,9 @@
 - In-app: one `Notification` per (occurrence, recipient); calling again for the same occurrence creates
   nothing. The text is shown only to its recipient, so it may name the child.
 - Email: one `NotificationEmail` outbox row per (occurrence, address), written in the caller's transaction.
-  Immediate emails are queued after commit; the sweeper (beat, every minute) queues again any row still
-  unsent a minute later (the broker was down), and `send_notification_email` sends each row exactly once.
+  Immediate emails are queued after commit (`config.queueing.publish`, which never raises into the
+  request); the sweeper (beat, every 15 s) queues again any row still unsent OUTBOX_STALE_AFTER_SECONDS
+  later (the broker was away), and `send_notification_email` sends each row exactly once.
   Users who chose the daily digest get one summary a day instead (`send_notification_digests`).
 - Emails say only the event's label and the service's name, and link to the notification in the product,
   where access is checked: never a name or a need.
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 Event = Notification.Event
 
-EMAIL_STALE_AFTER = timedelta(minutes=1)
+
+def email_stale_after() -> timedelta:
+    return timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS)
 
 
 def agency_members(agency) -> list[User]:
@@ -140,19 +143,13 @@ def notify(
 
 
 def email_enqueue(email_id: int) -> bool:
-    """Queue the send. Never raises: with the broker down the row stays unsent and the sweeper queues it
+    """Queue the send. Never raises: with the broker away the row stays unsent and the sweeper queues it
     again, so the practitioner's request is not held up or failed by the email."""
+    from config.queueing import publish
+
     from .tasks import send_notification_email
 
-    try:
-        # retry=False: fail at once when the broker is down rather than hold the request.
-        send_notification_email.apply_async((email_id,), retry=False)
-    except Exception:
-        logger.warning(
-            "Could not queue notification email %s; the sweeper will queue it again", email_id, exc_info=True
-        )
-        return False
-    return True
+    return publish(send_notification_email, (email_id,), f"notification email {email_id}")
 
 
 DIGEST_SUBJECT = "Your daily summary of notifications"
@@ -203,9 +200,10 @@ def email_send(email_id: int) -> int:
     return 1
 
 
-def emails_sweep(older_than: timedelta = EMAIL_STALE_AFTER) -> int:
+def emails_sweep(older_than: timedelta | None = None) -> int:
     """Queue again every immediate email still unsent after `older_than` (queued while the broker was down,
     or lost with a worker). Sending is idempotent, so queueing a row twice sends it once."""
+    older_than = email_stale_after() if older_than is None else older_than
     stale = (
         NotificationEmail.objects.filter(sent_at__isnull=True, created_at__lt=timezone.now() - older_than)
         .filter(

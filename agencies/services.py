@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .history import has_changes
-from .models import Agency, Membership, User
+from .models import AccountEmail, Agency, Membership, User
 
 
 def _as(instance, actor):
@@ -103,7 +103,9 @@ def membership_add(
     membership = _as(Membership(agency=agency, user=user, role=role), actor)
     membership.save()  # the post_save receiver keeps guardian grants and the agency group in step
     if invited:
-        transaction.on_commit(lambda: invitation_send(user=user, agency=agency))
+        account_email_write(
+            kind=AccountEmail.Kind.INVITATION, user=user, agency=agency, key=f"invitation:{membership.pk}"
+        )
     return membership
 
 
@@ -146,15 +148,69 @@ def _ensure_another_manager(membership: Membership) -> None:
         )
 
 
-def invitation_send(*, user: User, agency: Agency) -> None:
-    """Email a new member a link to set their password (a password-reset token, valid three days)."""
+# --- Account emails, through their outbox (AccountEmail) -------------------------------------------------
+
+
+def account_email_write(*, kind: str, user: User, key: str, agency: Agency | None = None) -> AccountEmail | None:
+    """Write the outbox row in the caller's transaction and queue its send after commit (never raising into
+    the request: with the broker away the row waits for the sweeper). None if this key was written before."""
+    defaults = {"kind": kind, "user": user, "agency": agency}
+    email, created = AccountEmail.objects.get_or_create(key=key, defaults=defaults)
+    if not created:
+        return None
+    transaction.on_commit(lambda: account_email_enqueue(email.pk))
+    return email
+
+
+def account_email_enqueue(email_id: int) -> bool:
+    from config.queueing import publish
+
+    from .tasks import send_account_email
+
+    return publish(send_account_email, (email_id,), f"account email {email_id}")
+
+
+def password_reset_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token])
-    context = {"user": user, "agency": agency, "link": link, "service_name": settings.SERVICE_NAME}
-    send_mail(
-        subject=f"You have been added to {agency.name} on {settings.SERVICE_NAME}",
-        message=render_to_string("agencies/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    return settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token])
+
+
+def account_email_send(email_id: int) -> int:
+    """Send one outbox row if still unsent: 1 if this run sent it, else 0. Locked while sending and marked
+    sent in the same transaction, like notification emails (agencies.notifications.email_send)."""
+    with transaction.atomic():
+        email = (
+            AccountEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user", "agency")
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if email is None or not email.user.is_active:
+            return 0
+        user = email.user
+        # The token is made now, from the account as it is now: a password set since makes it void.
+        context = {"user": user, "agency": email.agency, "link": password_reset_link(user)}
+        context["service_name"] = settings.SERVICE_NAME
+        if email.kind == AccountEmail.Kind.INVITATION:
+            agency_name = email.agency.name if email.agency else "an agency"
+            subject = f"You have been added to {agency_name} on {settings.SERVICE_NAME}"
+            body = render_to_string("agencies/email/invitation.txt", context)
+        else:
+            subject = render_to_string("registration/password_reset_subject.txt", {"site_name": settings.SERVICE_NAME})
+            body = render_to_string("registration/password_reset_email.txt", context)
+        send_mail(subject=" ".join(subject.split()), message=body, from_email=None, recipient_list=[user.email])
+        email.sent_at = timezone.now()
+        email.save(update_fields=["sent_at"])
+    return 1
+
+
+def account_emails_sweep(older_than=None) -> int:
+    """Queue again every account email still unsent after OUTBOX_STALE_AFTER_SECONDS."""
+    from datetime import timedelta
+
+    older_than = timedelta(seconds=settings.OUTBOX_STALE_AFTER_SECONDS) if older_than is None else older_than
+    stale = AccountEmail.objects.filter(
+        sent_at__isnull=True, created_at__lt=timezone.now() - older_than, user__is_active=True
+    ).values_list("pk", flat=True)
+    return sum(account_email_enqueue(pk) for pk in stale[:1000])

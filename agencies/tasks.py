@@ -3,7 +3,7 @@ are safe to run twice."""
 
 from celery import shared_task
 
-from . import notifications
+from . import notifications, services
 from .middleware import kept_submissions_expired
 
 
@@ -18,10 +18,22 @@ def send_notification_email(email_id: int) -> int:
     return notifications.email_send(email_id)
 
 
+@shared_task(
+    name="agencies.send_account_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def send_account_email(email_id: int) -> int:
+    """Send one invitation or password-reset email, once."""
+    return services.account_email_send(email_id)
+
+
 @shared_task(name="agencies.sweep_notification_emails")
 def sweep_notification_emails() -> int:
-    """Queue again immediate emails still unsent a minute after they were written (the broker was down)."""
-    return notifications.emails_sweep()
+    """Queue again outbox emails (notifications and account emails) still unsent OUTBOX_STALE_AFTER_SECONDS
+    after they were written (the broker was away, or a worker lost the task)."""
+    return notifications.emails_sweep() + services.account_emails_sweep()
 
 
 @shared_task(name="agencies.send_notification_digests")

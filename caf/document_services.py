@@ -1,13 +1,19 @@
 """Document jobs: asking for a PDF (reusing one already made), rendering it exactly once, and the sweeper.
 
-A job moves queued → rendering → ready (or failed). The render runs under a row lock on the job, so a
-re-delivered task (acks late, a worker killed mid-render) never renders alongside a live one, and the
-file is written under the job's own name, so a render that is repeated leaves one file, not two.
+A job moves queued → rendering → ready (or failed). A render claims the job under its row lock and then
+holds a lease on it: the worker renews `heartbeat_at` every DOCUMENT_HEARTBEAT_SECONDS from a thread of its
+own, and only the claim that is still current (`attempts`) may mark the job ready. A re-delivered task
+(acks late) finds a live lease and leaves the job alone; a job whose lease is DOCUMENT_LEASE_SECONDS old
+has lost its worker (SIGKILL, out of memory, a machine gone) and is taken over by the next task the
+sweeper or the broker hands out. The file is written under the job's own name, so a render that is
+repeated leaves one file, not two.
 """
 
 import hashlib
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -106,15 +112,13 @@ def document_request_directory(*, version, actor: User | None = None) -> Documen
 
 
 def document_enqueue(job_id: int) -> bool:
-    """Queue the render on the `pdf` queue. Never raises: with the broker down the job stays queued and the
+    """Queue the render on the `pdf` queue. Never raises: with the broker away the job stays queued and the
     sweeper queues it again later."""
+    from config.queueing import publish
+
     from .tasks import render_document
 
-    try:
-        # retry=False: fail at once when the broker is down, rather than hold the practitioner's request.
-        render_document.apply_async((job_id,), retry=False)
-    except Exception:
-        logger.warning("Could not queue document job %s; the sweeper will queue it again", job_id, exc_info=True)
+    if not publish(render_document, (job_id,), f"document job {job_id}"):
         return False
     job = DocumentJob.objects.filter(pk=job_id).select_related("requested_by").first()
     if job is not None and not job.is_finished:
@@ -152,9 +156,56 @@ def _test_delay() -> None:
         time.sleep(delay)
 
 
-def document_render(job_id: int) -> str:
-    """Render a job's PDF at most once to completion: a job already ready or failed is left alone, and a job
-    being rendered by a live worker (its row is locked) is skipped."""
+def lease_expired(job: DocumentJob, now=None) -> bool:
+    """Whether a rendering job's worker has stopped renewing its lease (it is dead, or cut off)."""
+    beat = job.heartbeat_at or job.started_at
+    now = now or timezone.now()
+    return beat is None or beat < now - timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
+
+
+def lease_remaining(job_id: int) -> float | None:
+    """Seconds until a rendering job's lease runs out, or None if it is not rendering alone."""
+    job = DocumentJob.objects.filter(pk=job_id, status=DocumentJob.Status.RENDERING, parts_total__isnull=True).first()
+    if job is None:
+        return None
+    beat = job.heartbeat_at or job.started_at or timezone.now()
+    left = (beat + timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS) - timezone.now()).total_seconds()
+    return max(left, 0.0)
+
+
+@contextmanager
+def _lease(job_id: int, attempt: int):
+    """Renew the job's lease every DOCUMENT_HEARTBEAT_SECONDS while the block runs, from a thread with its own
+    database connection (an UPDATE without history: a heartbeat is not a change to the document)."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def renew():
+        try:
+            while not stop.wait(settings.DOCUMENT_HEARTBEAT_SECONDS):
+                try:
+                    DocumentJob.objects.filter(pk=job_id, attempts=attempt, status=DocumentJob.Status.RENDERING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # the database blinked: the next beat tries again
+                    logger.warning("Could not renew the lease of document job %s", job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    beating = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join(timeout=10)
+
+
+def document_render(job_id: int, lease: bool = True) -> str:
+    """Render a job's PDF at most once to completion: a job already ready or failed is left alone, a job
+    whose lease is live (another worker is rendering it) is "busy", and a job whose lease ran out is taken
+    over. `lease=False` in-process (the embedded default), where no other worker can exist."""
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
         if job is None:
@@ -164,9 +215,11 @@ def document_render(job_id: int) -> str:
         if job.parts_total:
             split = True  # a render in parts, queued again (by the sweeper): queue only what is missing
         else:
+            if job.status == DocumentJob.Status.RENDERING and not lease_expired(job):
+                return "busy"
             job.status = DocumentJob.Status.RENDERING
             job.attempts += 1
-            job.started_at = timezone.now()
+            job.started_at = job.heartbeat_at = timezone.now()
             parts = _directory_parts(job) if job.kind == DocumentJob.Kind.DIRECTORY else []
             split = len(parts) > 1
             if split:
@@ -176,19 +229,22 @@ def document_render(job_id: int) -> str:
             _as(job, job.requested_by).save()
     if split:
         return _parts_dispatch(job_id)
-    # The lock is held for the whole render: a worker that dies drops its connection and so the lock.
-    with transaction.atomic():
-        job = (
-            DocumentJob.objects.select_for_update(skip_locked=True)
-            .filter(pk=job_id, status=DocumentJob.Status.RENDERING)
-            .first()
-        )
-        if job is None:
-            return "busy"
+    attempt = job.attempts
+    with _lease(job_id, attempt) if lease else _no_lease():
         _test_delay()
         rendered = documents.render_job(job)
         name = f"{job.kind}/{job.pk}.pdf"
         documents.file_write(name, rendered.content)
+    with transaction.atomic():
+        job = (
+            DocumentJob.objects.select_for_update()
+            .filter(pk=job_id, status=DocumentJob.Status.RENDERING, attempts=attempt)
+            .first()
+        )
+        if job is None:
+            # Our lease ran out and another worker took the job over: its claim is the one that finishes.
+            logger.warning("Document job %s was taken over from this render (attempt %s)", job_id, attempt)
+            return "superseded"
         job.status = DocumentJob.Status.READY
         job.file = name
         job.size = rendered.size
@@ -199,6 +255,11 @@ def document_render(job_id: int) -> str:
         _as(job, job.requested_by).save()
     logger.info("Document job %s ready: %s pages, %s bytes", job_id, rendered.page_count, rendered.size)
     return job.status
+
+
+@contextmanager
+def _no_lease():
+    yield
 
 
 # --- A large directory, in parts --------------------------------------------------------------------------
@@ -310,18 +371,27 @@ def document_jobs_sweep() -> int:
     """Queue again every job the broker may never have received or may have lost; returns how many."""
     now = timezone.now()
     stale_after = timedelta(seconds=settings.DOCUMENT_STALE_AFTER_SECONDS)
+    requeue_after = timedelta(seconds=settings.DOCUMENT_REQUEUE_AFTER_SECONDS)
     hard_limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    visibility = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
+    lease = timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
     queued = DocumentJob.objects.filter(status=DocumentJob.Status.QUEUED)
+    rendering = DocumentJob.objects.filter(status=DocumentJob.Status.RENDERING)
     stale = (
-        # Never reached the broker (it was down when the practitioner asked).
+        # Never reached the broker (it was away when the practitioner asked).
         list(queued.filter(queued_at__isnull=True, created_at__lt=now - stale_after).values_list("pk", flat=True))
-        # Reached it, but long enough ago that a broker restart without persistence may have lost it.
-        + list(queued.filter(queued_at__lt=now - visibility).values_list("pk", flat=True))
-        # A worker died mid-render and its message is gone; a live render holds the row lock and is skipped.
-        # For a render in parts, since its last part was made: each part is a task of its own.
+        # Reached it, but long enough ago that a broker restart may have lost it.
+        + list(queued.filter(queued_at__lt=now - requeue_after).values_list("pk", flat=True))
+        # Its worker stopped renewing the lease: killed mid-render. Whatever the broker does with the message
+        # it held (RabbitMQ returns it at once; Redis only after its visibility timeout), this takes it over.
         + list(
-            DocumentJob.objects.filter(status=DocumentJob.Status.RENDERING)
+            rendering.filter(parts_total__isnull=True)
+            .annotate(beat=Coalesce("heartbeat_at", "started_at"))
+            .filter(beat__lt=now - lease)
+            .values_list("pk", flat=True)
+        )
+        # A render in parts, since its last part was made: each part is a task of its own.
+        + list(
+            rendering.filter(parts_total__isnull=False)
             .annotate(moved_at=Coalesce("progress_at", "started_at"))
             .filter(moved_at__lt=now - hard_limit - stale_after)
             .values_list("pk", flat=True)

@@ -347,6 +347,8 @@ class DocumentJob(models.Model):
     # When the task last reached the broker: empty while the broker could not be reached.
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The rendering worker's lease, renewed every few seconds while it renders (document_services._lease).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     # A large directory is laid out in parts by several workers, then joined (document_services): how many

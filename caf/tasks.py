@@ -53,7 +53,14 @@ def warm_up_renderer(**kwargs) -> None:
 def render_document(self, job_id: int) -> str:
     """Render one document job's PDF (document_services.document_render sets the acting user for history); a
     large directory is queued as parts (render_document_part) and then joined (render_document_join)."""
-    return _render(self, job_id, document_services.document_render)
+    outcome = _render(self, job_id, lambda pk: document_services.document_render(pk, lease=not self.request.is_eager))
+    if outcome == "busy" and not self.request.is_eager and self.request.retries < self.max_retries:
+        # Another render holds the lease. If its worker was killed (this copy is the message the broker gave
+        # back), the lease runs out within DOCUMENT_LEASE_SECONDS: look again then, not at the next sweep.
+        remaining = document_services.lease_remaining(job_id)
+        if remaining is not None:
+            raise self.retry(countdown=remaining + 1)
+    return outcome
 
 
 @shared_task(bind=True, name="caf.render_document_part", acks_late=True, reject_on_worker_lost=True, max_retries=5)
@@ -89,6 +96,15 @@ def _render(self, job_id: int, step) -> str:
         )
         return "failed"
     except Exception as error:
+        if isinstance(error, OSError) and _is_storage_error(error):
+            logger.exception("Document job %s could not be saved", job_id)
+            document_services.document_fail(
+                job_id,
+                "The PDF could not be saved, because the folder the service keeps PDF files in cannot be written "
+                "to. Ask your administrator to check the private files folder (DJANGO_PRIVATE_FILES_ROOT), then "
+                f"try again. (Document job {job_id}: {type(error).__name__}: {error.strerror or error})",
+            )
+            return "failed"
         logger.exception("Document job %s failed", job_id)
         document_services.document_fail(
             job_id,
@@ -96,6 +112,22 @@ def _render(self, job_id: int, step) -> str:
             f"{job_id} ({type(error).__name__}: {str(error)[:500]}).",
         )
         return "failed"
+
+
+def _is_storage_error(error: OSError) -> bool:
+    # Permission, read-only or full disk: the private files folder, not a connection (ConnectionError and
+    # TimeoutError are OSErrors too, and transient).
+    import errno
+
+    return not isinstance(error, TRANSIENT_ERRORS) and error.errno in (
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.ENOTDIR,
+        errno.ENOENT,
+    )
 
 
 @shared_task(name="caf.sweep_document_jobs")

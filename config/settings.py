@@ -314,10 +314,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150)
-# Redis re-delivers an unacknowledged task after this; it must exceed the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# The broker is RabbitMQ (docs/reliability.md says why and shows the figures): durable queues, persistent
+# messages, and a message a dead worker held goes back to the queue as soon as its connection closes.
+# Redis still works (redis://...): it re-delivers an unacknowledged task only after the visibility
+# timeout, which must exceed the hard time limit; the sweepers do not rely on either.
+BROKER_IS_REDIS = CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2} if BROKER_IS_REDIS else {}
 CELERY_TASK_ROUTES = {"*.render_*": {"queue": "pdf"}}
+# A worker or beat that loses the broker keeps trying for as long as it takes (Celery's default gives up
+# after 100 attempts, about 45 minutes), at startup too, so a supervisor never has to restart it for that.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A web request publishes once, after its commit, and never waits long for a broker that is away: the
+# row it wrote is the record, and beat's sweepers queue it again (config/queueing.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+# AMQP heartbeats: a broker or worker that vanishes without closing its socket is noticed within a minute.
+CELERY_BROKER_HEARTBEAT = env_int("CELERY_BROKER_HEARTBEAT", 30)
 CELERY_TIMEZONE = "Europe/London"
 # Beat's record of when each periodic task last ran: a local file, outside the repository's tracked files
 # (`var/` is ignored). Give each beat its own when several checkouts share a machine.
@@ -328,7 +341,8 @@ CELERY_BEAT_SCHEDULER = "config.celery:PersistentSchedulerInItsFolder"
 CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "remind-overdue-escalations": {"task": "children.remind_overdue_escalations", "schedule": 5 * 60},
-    "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 60)},
+    # Cheap (two indexed queries), so often: a PDF whose worker died is made again within a minute.
+    "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 15)},
     "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
     # Each prompt is told once (its occurrence key), so running often only makes prompts timelier.
     "notify-overdue-actions": {
@@ -336,8 +350,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("ACTION_PROMPTS_SECONDS", 60 * 60),
     },
     "notify-reviews-due": {"task": "caf.notify_reviews_due", "schedule": env_int("ACTION_PROMPTS_SECONDS", 60 * 60)},
-    # Immediate notification emails still unsent a minute after they were written (the broker was down).
-    "sweep-notification-emails": {"task": "agencies.sweep_notification_emails", "schedule": 60},
+    # Outbox emails still unsent OUTBOX_STALE_AFTER_SECONDS after they were written (the broker was away).
+    "sweep-notification-emails": {
+        "task": "agencies.sweep_notification_emails",
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 15),
+    },
     # Every 15 minutes, so a beat that was down at the digest hour still sends the day's digests; each user
     # gets one a day whatever the number of runs (agencies.NotificationDigest's unique key).
     "send-notification-digests": {"task": "agencies.send_notification_digests", "schedule": 15 * 60},
@@ -348,8 +365,19 @@ NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
 # A CAF's PDF copy is deleted this many days after it was made (the job stays, as a record): a new copy
 # takes a second to make, and every copy kept is a copy of the family's information to lose.
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7)
-# Documents (PDFs): a job still queued this long after it was asked for never reached the broker.
-DOCUMENT_STALE_AFTER_SECONDS = env_int("DOCUMENT_STALE_AFTER_SECONDS", 60)
+# Documents (PDFs): a job still queued this long after it was asked for, and never handed to the broker
+# (it was away), is queued again by the sweeper. One the broker accepted is queued again only after
+# DOCUMENT_REQUEUE_AFTER_SECONDS, in case the broker lost it (a Redis without persistence restarting): a
+# long queue is not a lost message. A second copy of a job's task does nothing: the job is claimed once.
+DOCUMENT_STALE_AFTER_SECONDS = env_int("DOCUMENT_STALE_AFTER_SECONDS", 30)
+DOCUMENT_REQUEUE_AFTER_SECONDS = env_int("DOCUMENT_REQUEUE_AFTER_SECONDS", 300)
+# A job being rendered carries a lease: the worker renews it every DOCUMENT_HEARTBEAT_SECONDS, and a
+# job whose lease is DOCUMENT_LEASE_SECONDS old has lost its worker (killed, or its machine gone), so the
+# sweeper, or the task's own redelivered copy, takes it over. Much shorter than the hard time limit.
+DOCUMENT_HEARTBEAT_SECONDS = env_int("DOCUMENT_HEARTBEAT_SECONDS", 5)
+DOCUMENT_LEASE_SECONDS = env_int("DOCUMENT_LEASE_SECONDS", 20)
+# Emails in the outbox still unsent this long after they were written are queued again by the sweeper.
+OUTBOX_STALE_AFTER_SECONDS = env_int("OUTBOX_STALE_AFTER_SECONDS", 30)
 # A published directory larger than this many entries is laid out in parts of this size by several workers
 # at once and joined (see docs/architecture.md, Documents): each part stays well inside the task time limit.
 DOCUMENT_DIRECTORY_PART_SIZE = env_int("DOCUMENT_DIRECTORY_PART_SIZE", 100)

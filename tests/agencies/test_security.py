@@ -204,12 +204,18 @@ def test_history_can_be_read_but_not_reverted_in_the_admin_site(client, platform
     assert agency.phone == "01632 960 123"
 
 
-def test_a_forgotten_password_is_reset_through_an_emailed_link(client, colleague):
+def test_a_forgotten_password_is_reset_through_an_emailed_link(client, colleague, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    response = client.post(reverse("password_reset"), {"email": colleague.email})
+    from agencies.models import AccountEmail
+
+    # Written to the outbox in the request and sent by the task after commit (in-process here).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": colleague.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    [row] = AccountEmail.objects.all()
+    assert row.kind == "password_reset" and row.sent_at is not None and row.user == colleague
     link = next(line for line in mail.outbox[0].body.splitlines() if "/password-reset/" in line).strip()
     path = link.split("://", 1)[1].split("/", 1)[1]
     form_page = client.get("/" + path, follow=True)
