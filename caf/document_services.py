@@ -148,11 +148,11 @@ def document_retry(job_id: int, *, actor: User) -> str:
         return "queued"
 
 
-def _test_delay() -> None:
-    # Test-only: lets the worker tests kill a worker in the middle of a render. Zero unless
+def _test_delay(attempt: int) -> None:
+    # Test-only: lets the worker tests kill a worker in the middle of a job's first render. Zero unless
     # DOCUMENT_RENDER_TEST_DELAY_SECONDS is set in the worker's environment.
     delay = getattr(settings, "DOCUMENT_RENDER_TEST_DELAY", 0)
-    if delay:
+    if delay and attempt == 1:
         time.sleep(delay)
 
 
@@ -231,7 +231,7 @@ def document_render(job_id: int, lease: bool = True) -> str:
         return _parts_dispatch(job_id)
     attempt = job.attempts
     with _lease(job_id, attempt) if lease else _no_lease():
-        _test_delay()
+        _test_delay(attempt)
         rendered = documents.render_job(job)
         name = f"{job.kind}/{job.pk}.pdf"
         documents.file_write(name, rendered.content)
