@@ -272,3 +272,72 @@ def member_end(request: HttpRequest, agency_id: int, membership_id: int) -> Http
             messages.success(request, f"{membership.user.full_name} is no longer a member of {agency.name}")
             return redirect(agency)
     return render(request, "agencies/member_end.html", {"agency": agency, "membership": membership, "error": error})
+
+
+# --- When the database is away ----------------------------------------------------------------------------
+
+
+def _database_unavailable(error) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def _stylesheet() -> str:
+    from django.templatetags.static import static
+
+    try:
+        return static("dist/app.css")
+    except ValueError:  # no manifest entry: the page still reads without its styles
+        return ""
+
+
+def server_error(request):
+    """settings' handler500. A database that cannot be reached (restarting, failing over) is a 503 that says,
+    in words, that nothing was saved and the text is kept: an autosave gets a status line for its page (which
+    keeps what was typed in the form), and a form post gets a page holding every field it posted, with a
+    button that posts them again. No session, user or database is touched here: they are what failed."""
+    import sys
+
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.template import loader
+
+    error = sys.exc_info()[1]
+    if not _database_unavailable(error):
+        try:
+            return HttpResponseServerError(loader.render_to_string("500.html", {}))
+        except Exception:
+            return HttpResponseServerError("Sorry, there is a problem with the service. Try again later.")
+    if request.headers.get("X-Autosave"):
+        response = HttpResponse(
+            loader.render_to_string("unavailable_autosave.html", {}), status=503, headers={"Retry-After": "5"}
+        )
+        response["X-Not-Saved"] = "database-unavailable"
+        return response
+    fields = []
+    if request.method == "POST":
+        try:
+            fields = [
+                (name, value)
+                for name, values in request.POST.lists()
+                for value in values
+                if name not in ("csrfmiddlewaretoken",)
+            ]
+        except Exception:
+            fields = []
+    context = {
+        "stylesheet": _stylesheet(),
+        "fields": fields,
+        "action": request.path,
+        "csrf_token": request.POST.get("csrfmiddlewaretoken", "") if request.method == "POST" else "",
+        # Text a person wrote (not ids and choices), shown so they can see it is kept.
+        "typed": [(name, value) for name, value in fields if " " in value.strip() or "\n" in value],
+    }
+    return HttpResponse(
+        loader.render_to_string("unavailable.html", context), status=503, headers={"Retry-After": "5"}
+    )

@@ -218,6 +218,8 @@ GUARDIAN_RAISE_403 = False
 
 # --- Sessions, cookies and transport security ----------------------------------------------------
 
+# Sessions live in the database; this store answers a database restart with a 503, never a 400.
+SESSION_ENGINE = "agencies.sessions"
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

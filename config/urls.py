@@ -14,3 +14,6 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("", include("agencies.urls")),
 ]
+
+# A database that cannot be reached is a 503 that keeps what was typed (agencies.views.server_error).
+handler500 = "agencies.views.server_error"

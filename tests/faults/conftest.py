@@ -140,3 +140,59 @@ def email_count(worker) -> "dict":
     from tests.celery_worker import Worker as EmailReader
 
     return EmailReader(worker.log_path).emails()
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_PORT = int(os.environ.get("TEST_FAULT_POSTGRES_PORT", "5490"))
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary folder), which the test may restart.
+
+    initdb and the server refuse to run as root, so as root they run as the `postgres` user (runuser), in a
+    folder outside root's private temporary folders that the user can reach."""
+
+    def __init__(self, port: int = PG_PORT):
+        import tempfile
+
+        self.port = port
+        self.folder = Path(tempfile.mkdtemp(prefix="tac-fault-pg-", dir="/tmp"))
+        self.data = self.folder / "data"
+        self.url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+        self.as_user = []
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *command, check=True):
+        return subprocess.run(
+            [*self.as_user, *command], check=check, capture_output=True, text=True, cwd=self.folder, timeout=120
+        )
+
+    def init(self) -> "PostgresCluster":
+        if port_open(self.port):
+            pytest.fail(f"Something already listens on {self.port}: not starting PostgreSQL there")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+        log = str(self.folder / "log")
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def restart(self) -> float:
+        """Stop (fast: every connection cut, as a crash or failover does) and start again; returns seconds down."""
+        started = time.monotonic()
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.start()
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def database_url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"

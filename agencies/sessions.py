@@ -1,0 +1,41 @@
+"""The database session store, made to behave while the database is away (settings.SESSION_ENGINE).
+
+Django's store turns any database error while saving an existing session into `UpdateError`, which its
+middleware answers with a 400 ("the session was deleted"): during a database restart an autosave got
+that 400. Here a lost connection stays a connection problem (`DatabaseUnavailable`), which
+`agencies.views.server_error` answers with a 503 that says nothing was saved and keeps the text.
+"""
+
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import InterfaceError, OperationalError
+
+
+class DatabaseUnavailable(OperationalError):
+    """The database could not be reached (restarting, failing over, or its connections cut)."""
+
+
+class SessionStore(DatabaseSessionStore):
+    def _get_session(self, no_load=False):
+        try:
+            return super()._get_session(no_load=no_load)
+        except (OperationalError, InterfaceError) as error:
+            # Leave no half-loaded store behind (Django's would lack `_session_cache`, and every later look at
+            # the session in this request would fail with an AttributeError instead).
+            self.__dict__.pop("_session_cache", None)
+            # Django looks for its cache first and loads on the AttributeError: that is not the news here.
+            error.__suppress_context__ = True
+            raise DatabaseUnavailable(str(error)) from error
+
+    # Django's `_session` property holds the base class's function: point it at this one.
+    _session = property(_get_session)
+
+    def save(self, must_create=False):
+        try:
+            return super().save(must_create=must_create)
+        except UpdateError as error:
+            if isinstance(error.__context__, (OperationalError, InterfaceError)):
+                raise DatabaseUnavailable(str(error.__context__)) from error.__context__
+            raise
+        except (OperationalError, InterfaceError) as error:
+            raise DatabaseUnavailable(str(error)) from error
