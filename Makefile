@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/team_around_the_child
 
-.PHONY: run test install install-test assets chromium lint clean
+.PHONY: run test install install-test assets chromium servers lint clean
 
 run: install assets  ## Set up and serve the app on the embedded default (SQLite, in-process tasks)
 	$(PY) manage.py migrate --noinput
@@ -16,7 +16,7 @@ run: install assets  ## Set up and serve the app on the embedded default (SQLite
 	@echo "Serving on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install-test assets chromium  ## Set up and run the whole suite against PostgreSQL and real Chromium
+test: install-test assets chromium servers  ## Set up and run the whole suite against PostgreSQL and real Chromium
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed-run
@@ -54,6 +54,19 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	  else \
 	    echo "Missing system packages: as root, apt-get install $(SYSTEM_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+# The fault tests (tests/faults/) start, break and restart servers of their own from these packages' binaries
+# (a RabbitMQ node, redis-server, a PostgreSQL 15 cluster; chattr makes a folder unwritable for root), never
+# the machine's running services.
+SERVER_PACKAGES = rabbitmq-server redis-server postgresql-15 e2fsprogs
+servers:
+	@if ! dpkg -s $(SERVER_PACKAGES) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVER_PACKAGES); \
+	  else \
+	    echo "Missing system packages: as root, apt-get install $(SERVER_PACKAGES)"; exit 1; \
 	  fi; \
 	fi
 
