@@ -79,7 +79,8 @@ def test_a_worker_killed_mid_render_leaves_the_job_to_a_new_worker_which_complet
     first.kill()  # SIGKILL to the main process and its pool: nothing acknowledges the message
 
     assert DocumentJob.objects.get(pk=job.pk).status == DocumentJob.Status.RENDERING
-    # Redis hands an unacknowledged task to another worker after the visibility timeout (twice the hard limit).
+    # The killed render's lease runs out and the next worker takes the job over (tests/faults does this on
+    # RabbitMQ, the production broker, and times it).
     second = start_worker(CELERY_TASK_TIME_LIMIT=8, CELERY_TASK_SOFT_TIME_LIMIT=7)
     job = job_reaches(job.pk, DocumentJob.Status.READY, timeout=120)
 
