@@ -347,7 +347,7 @@ def document_render_join(job_id: int) -> str:
         job.error = ""
         job.finished_at = timezone.now()
         _as(job, job.requested_by).save()
-        transaction.on_commit(lambda: [documents.file_delete(n) for n in names])
+        transaction.on_commit(lambda: [_file_delete_quietly(n) for n in names])
     logger.info("Document job %s ready from %s parts: %s pages", job_id, len(parts), rendered.page_count)
     return job.status
 
@@ -403,6 +403,15 @@ def document_jobs_sweep() -> int:
     return sent
 
 
+def _file_delete_quietly(name: str) -> None:
+    # After a commit, possibly in a practitioner's request: a folder that cannot be written to must not turn
+    # it into an error page. The hourly tidy deletes files no ready job owns, so it is tried again.
+    try:
+        documents.file_delete(name)
+    except OSError:
+        logger.warning("Could not delete %s; the hourly tidy will try again", name, exc_info=True)
+
+
 def _remove(job: DocumentJob) -> None:
     """Mark a ready copy removed and delete its file once that is committed (call inside a transaction)."""
     name = job.file
@@ -410,7 +419,7 @@ def _remove(job: DocumentJob) -> None:
     job.file = ""
     job.removed_at = timezone.now()
     _as(job, None).save()
-    transaction.on_commit(lambda: documents.file_delete(name))
+    transaction.on_commit(lambda: _file_delete_quietly(name))
 
 
 def document_files_tidy() -> dict[str, int]:
