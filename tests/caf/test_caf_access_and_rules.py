@@ -243,4 +243,4 @@ def test_caf_pages_use_the_same_queries_however_much_is_written(client, team, ca
 
 # Each includes the header's count of the user's unread notifications (one COUNT, on every page); a section
 # page no longer looks for a kept submission itself: the middleware does, only after a time-out.
-EXPECTED_QUERIES = {"task list": 19, "strengths": 20, "section": 19, "check": 23}
+EXPECTED_QUERIES = {"task list": 15, "strengths": 16, "section": 15, "check": 19}
