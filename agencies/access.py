@@ -138,6 +138,7 @@ class ChildAccess:
     is_involved_manager: bool
     agency_ids: frozenset = frozenset()
     managed_agency_ids: frozenset = frozenset()
+    primary_agency_id: int | None = None  # the agency the user acts for (`primary_agency`)
 
     @property
     def may_view_basic(self) -> bool:
@@ -163,12 +164,25 @@ def _user_agency_ids(user: User):
     return Membership.objects.current().filter(user=user).values("agency_id")
 
 
-def _memberships(user: User) -> tuple[frozenset, frozenset]:
-    """The user's current agencies, and those of them they manage (one query)."""
-    rows = list(Membership.objects.current().filter(user=user).values_list("agency_id", "role"))
-    return (
-        frozenset(agency for agency, _ in rows),
-        frozenset(agency for agency, role in rows if role == Membership.Role.MANAGER),
+@dataclass(frozen=True)
+class _Agencies:
+    ids: frozenset
+    managed: frozenset
+    primary: int | None
+
+    def __bool__(self):
+        return bool(self.ids)
+
+
+def _memberships(user: User) -> _Agencies:
+    """The user's current agencies, those they manage, and the one they act for (one query)."""
+    rows = list(
+        Membership.objects.current().filter(user=user).order_by("started_on", "pk").values_list("agency_id", "role")
+    )
+    return _Agencies(
+        ids=frozenset(agency for agency, _ in rows),
+        managed=frozenset(agency for agency, role in rows if role == Membership.Role.MANAGER),
+        primary=rows[0][0] if rows else None,
     )
 
 
@@ -474,7 +488,7 @@ def children_visible_to(user: User, level: Level = Level.BASIC, include_emergenc
 
     if not user.is_authenticated or not user.is_active:
         return Child.objects.none()
-    agency_ids, _ = _memberships(user)
+    agency_ids = _memberships(user).ids
     visible = Q(pk__in=_coverage(agency_ids, level).values("child_id")) if agency_ids else Q(pk__in=[])
     if include_emergency:
         emergency = list(_emergency_grants(user).values_list("child_id", flat=True))
@@ -510,7 +524,7 @@ def _access_annotations(user: User, agency_ids, managed_ids) -> dict:
     }
 
 
-def _rights_from(row, agency_ids, managed_ids) -> ChildAccess:
+def _rights_from(row, agencies: _Agencies) -> ChildAccess:
     level = Level(row.access_level)
     emergency = False
     if level < Level.ADDITIONAL and row.access_emergency:
@@ -522,8 +536,9 @@ def _rights_from(row, agency_ids, managed_ids) -> ChildAccess:
         emergency=emergency,
         is_lead=bool(row.access_lead) and level > Level.NONE,
         is_involved_manager=bool(row.access_manager) and level > Level.NONE,
-        agency_ids=agency_ids,
-        managed_agency_ids=managed_ids,
+        agency_ids=agencies.ids,
+        managed_agency_ids=agencies.managed,
+        primary_agency_id=agencies.primary,
     )
 
 
@@ -531,17 +546,17 @@ def _children_with_access(user: User):
     """Children annotated with what this user may do with each, and the user's agencies (two queries in all)."""
     from children.models import Child
 
-    agency_ids, managed_ids = _memberships(user)
-    return Child.objects.annotate(**_access_annotations(user, agency_ids, managed_ids)), agency_ids, managed_ids
+    agencies = _memberships(user)
+    return Child.objects.annotate(**_access_annotations(user, agencies.ids, agencies.managed)), agencies
 
 
 def child_access(user: User, child) -> ChildAccess:
     """Everything this user may do with this child, in two queries (the user's agencies, then the table)."""
     if not user.is_authenticated or not user.is_active or child is None:
         return NO_CHILD_ACCESS
-    children, agency_ids, managed_ids = _children_with_access(user)
+    children, agencies = _children_with_access(user)
     row = children.filter(pk=child.pk).only("pk").first()
-    return _rights_from(row, agency_ids, managed_ids) if row else NO_CHILD_ACCESS
+    return _rights_from(row, agencies) if row else NO_CHILD_ACCESS
 
 
 def get_child_for_user(request, child_id: int, need: str = "basic"):
@@ -552,10 +567,14 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
     user = request.user
     child, rights = None, NO_CHILD_ACCESS
     if user.is_authenticated and user.is_active:
-        children, agency_ids, managed_ids = _children_with_access(user)
-        child = children.select_related("school", "gp_practice", "current_consent").filter(pk=child_id).first()
+        children, agencies = _children_with_access(user)
+        child = (
+            children.select_related("school", "gp_practice", "current_consent", "recording_agency")
+            .filter(pk=child_id)
+            .first()
+        )
         if child is not None:
-            rights = _rights_from(child, agency_ids, managed_ids)
+            rights = _rights_from(child, agencies)
     else:
         from children.models import Child
 
@@ -1161,7 +1180,7 @@ def children_named_for(user: User):
     named = ChildUserObjectPermission.objects.filter(
         user=user, permission__content_type__app_label="children", permission__codename="view_child_named"
     ).values("content_object_id")
-    agency_ids, _ = _memberships(user)
+    agency_ids = _memberships(user).ids
     if not agency_ids:
         return Child.objects.none()
     return (

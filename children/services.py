@@ -46,11 +46,16 @@ def _acting_agency(actor: User, agency: Agency | None = None) -> Agency:
 # --- Audit ----------------------------------------------------------------------------------------
 
 
-def access_event_record(*, request, child: Child | None, action: str, what: str) -> AccessEvent:
-    """Record who looked at what. Called inside the view's transaction, so no page is served unrecorded."""
+def access_event_record(*, request, child: Child | None, action: str, what: str, rights=None) -> AccessEvent:
+    """Record who looked at what. Called inside the view's transaction, so no page is served unrecorded.
+    `rights` (the user's access to the child, just computed) names the agency they act for without a query."""
+    if rights is not None and rights.agency_ids:
+        agency = {"agency_id": rights.primary_agency_id}
+    else:
+        agency = {"agency": access.primary_agency(request.user)}
     return AccessEvent.objects.create(
         user=request.user,
-        agency=access.primary_agency(request.user),
+        **agency,
         child=child,
         action=action,
         what=what[:200],
