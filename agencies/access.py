@@ -13,6 +13,7 @@ manage accounts in the admin site.
 """
 
 import enum
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
@@ -174,8 +175,48 @@ class _Agencies:
         return bool(self.ids)
 
 
+# Within one request, the user's agencies and emergency accesses are read once however many lists and checks
+# the page makes (`RequestMemoMiddleware` opens the memo; a membership saved or an emergency access granted
+# during the request empties it). Outside a request (services, tasks, tests) nothing is remembered.
+_REQUEST_MEMO: ContextVar[dict | None] = ContextVar("access_request_memo", default=None)
+
+
+def request_memo():
+    """A context manager for one request's memo."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        token = _REQUEST_MEMO.set({})
+        try:
+            yield
+        finally:
+            _REQUEST_MEMO.reset(token)
+
+    return scope()
+
+
+def forget_request_memo() -> None:
+    memo = _REQUEST_MEMO.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _remembered(key, compute):
+    memo = _REQUEST_MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _memberships(user: User) -> _Agencies:
-    """The user's current agencies, those they manage, and the one they act for (one query)."""
+    """The user's current agencies, those they manage, and the one they act for (one query, once a request)."""
+    return _remembered(("memberships", user.pk), lambda: _read_memberships(user))
+
+
+def _read_memberships(user: User) -> _Agencies:
     rows = list(
         Membership.objects.current().filter(user=user).order_by("started_on", "pk").values_list("agency_id", "role")
     )
@@ -491,7 +532,9 @@ def children_visible_to(user: User, level: Level = Level.BASIC, include_emergenc
     agency_ids = _memberships(user).ids
     visible = Q(pk__in=_coverage(agency_ids, level).values("child_id")) if agency_ids else Q(pk__in=[])
     if include_emergency:
-        emergency = list(_emergency_grants(user).values_list("child_id", flat=True))
+        emergency = _remembered(
+            ("emergency", user.pk), lambda: list(_emergency_grants(user).values_list("child_id", flat=True))
+        )
         if emergency:
             visible |= Q(pk__in=emergency)
     return Child.objects.filter(visible)

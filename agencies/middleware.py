@@ -124,6 +124,19 @@ class SessionTimeoutMiddleware:
         return redirect(target)
 
 
+class RequestMemoMiddleware:
+    """Let the access module read the user's agencies and emergency accesses once per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import access
+
+        with access.request_memo():
+            return self.get_response(request)
+
+
 class NoStoreForSignedInMiddleware:
     """Pages for signed-in users may show personal data: no browser or proxy may keep a copy."""
 

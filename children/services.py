@@ -496,6 +496,7 @@ def emergency_access_grant(*, actor: User, child: Child, reason: str, request=No
         expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )
     assign_perm("children.view_child_emergency", actor, child)
+    access.forget_request_memo()
     AccessEvent.objects.create(
         user=actor,
         agency=agency,
