@@ -456,6 +456,10 @@ def refresh_coverage(child_ids) -> None:
         return
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            # The lock every write to the table takes anyway, taken first: a rebuild running now (which holds
+            # SHARE ROW EXCLUSIVE) finishes before this reads anything, so this reads what it wrote.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Coverage._meta.db_table)} IN ROW EXCLUSIVE MODE")
             # One refresh of a child at a time: a second waits for the first to commit, then reads what it
             # wrote, so two changes to one child in two transactions cannot leave the rows of either alone.
             # (FOR NO KEY UPDATE: rows that refer to the child can still be written meanwhile.)
@@ -480,7 +484,8 @@ def refresh_coverage(child_ids) -> None:
 
 def rebuild_coverage() -> int:
     """Recompute the whole coverage table from the rule, set-based (after a restore, or to fill it): returns
-    the number of rows. Readers see the old table until it commits; services wait for it."""
+    the number of rows. Readers see the old table until it commits; it waits for transactions that refreshed
+    rows to finish, and refreshes wait for it (SHARE ROW EXCLUSIVE against their ROW EXCLUSIVE)."""
     from children.models import Coverage
 
     table = connection.ops.quote_name(Coverage._meta.db_table)
