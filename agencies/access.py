@@ -13,11 +13,13 @@ manage accounts in the admin site.
 """
 
 import enum
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -103,8 +105,18 @@ def _permission(codename: str) -> Permission:
 # covers that agency: "basic" details (identity, address, school, GP, parents) or "additional"
 # information (needs, the CAF). The agency that opened the record holds it as its own and is always
 # covered. A recorded safeguarding override (a Disclosure without consent) covers the agency it names.
-# A time-limited emergency access, held as a guardian grant, lets one practitioner read the record.
-# Everyone else, platform administrators included, gets a 404.
+# A referral awaiting an agency's answer, and a safeguarding concern awaiting social care's decision,
+# show that agency the child's basic details. A time-limited emergency access, held as a guardian grant,
+# lets one practitioner read the record. Everyone else, platform administrators included, gets a 404.
+#
+# The rule is written once, below ("The rule from scratch"), as database filters over involvements,
+# consents, overrides, referrals and escalations. Its answer per agency is kept in the coverage table
+# (`children.Coverage`: agency, child, level, why), recomputed for a child by `refresh_coverage` inside the
+# transaction of every service that changes one of those inputs, so the lists and checks read a few index
+# entries instead of walking every involvement. The rule from scratch stays as the oracle the coverage
+# table is tested against (tests/children/test_coverage_differential.py) and verified with
+# (`manage.py coverage --verify`). Emergency access is not in the table: it is one user's and expires by
+# the clock, so it stays a small per-user check (`_emergency_grants`) next to the table's answer.
 
 
 class Level(enum.IntEnum):
@@ -115,13 +127,19 @@ class Level(enum.IntEnum):
 
 @dataclass(frozen=True)
 class ChildAccess:
-    """What one user may do with one child's record, and why."""
+    """What one user may do with one child's record, and why.
+
+    `agency_ids` and `managed_agency_ids` are the user's current agencies (and those they manage) when the
+    answer was computed, so the rules that follow from it on the same page ask no further query."""
 
     level: Level
     may_edit: bool
     emergency: bool
     is_lead: bool
     is_involved_manager: bool
+    agency_ids: frozenset = frozenset()
+    managed_agency_ids: frozenset = frozenset()
+    primary_agency_id: int | None = None  # the agency the user acts for (`primary_agency`)
 
     @property
     def may_view_basic(self) -> bool:
@@ -140,8 +158,73 @@ class ChildAccess:
         return self.is_lead or self.is_involved_manager
 
 
+NO_CHILD_ACCESS = ChildAccess(Level.NONE, False, False, False, False)
+
+
 def _user_agency_ids(user: User):
     return Membership.objects.current().filter(user=user).values("agency_id")
+
+
+@dataclass(frozen=True)
+class _Agencies:
+    ids: frozenset
+    managed: frozenset
+    primary: int | None
+
+    def __bool__(self):
+        return bool(self.ids)
+
+
+# Within one request, the user's agencies and emergency accesses are read once however many lists and checks
+# the page makes (`RequestMemoMiddleware` opens the memo; a membership saved or an emergency access granted
+# during the request empties it). Outside a request (services, tasks, tests) nothing is remembered.
+_REQUEST_MEMO: ContextVar[dict | None] = ContextVar("access_request_memo", default=None)
+
+
+def request_memo():
+    """A context manager for one request's memo."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        token = _REQUEST_MEMO.set({})
+        try:
+            yield
+        finally:
+            _REQUEST_MEMO.reset(token)
+
+    return scope()
+
+
+def forget_request_memo() -> None:
+    memo = _REQUEST_MEMO.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _remembered(key, compute):
+    memo = _REQUEST_MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _memberships(user: User) -> _Agencies:
+    """The user's current agencies, those they manage, and the one they act for (one query, once a request)."""
+    return _remembered(("memberships", user.pk), lambda: _read_memberships(user))
+
+
+def _read_memberships(user: User) -> _Agencies:
+    rows = list(
+        Membership.objects.current().filter(user=user).order_by("started_on", "pk").values_list("agency_id", "role")
+    )
+    return _Agencies(
+        ids=frozenset(agency for agency, _ in rows),
+        managed=frozenset(agency for agency, role in rows if role == Membership.Role.MANAGER),
+        primary=rows[0][0] if rows else None,
+    )
 
 
 def consent_coverage(level: Level, *, consent_id, agency_id, prefix: str = "") -> Q:
@@ -188,32 +271,6 @@ def consent_covers(child, agency: Agency, level: Level = Level.BASIC) -> bool:
     )
 
 
-def _covered_involvements(user: User, level: Level, overrides_count: bool = True):
-    """Current involvements of the user's agencies whose agency the record's sharing rules cover at `level`."""
-    return _involvements_covered(level, overrides_count).filter(agency_id__in=_user_agency_ids(user))
-
-
-def _involvements_covered(level: Level, overrides_count: bool = True):
-    """Current involvements (of any agency) whose agency the record's sharing rules cover at `level`."""
-    from children.models import Disclosure, Involvement
-
-    consent = consent_coverage(
-        level,
-        consent_id=OuterRef("child__current_consent_id"),
-        agency_id=OuterRef("agency_id"),
-        prefix="child__current_consent__",
-    )
-    overrides = Disclosure.objects.filter(
-        child_id=OuterRef("child_id"), shared_with_id=OuterRef("agency_id"), basis=Disclosure.Basis.OVERRIDE
-    )
-    if level == Level.ADDITIONAL:
-        overrides = overrides.filter(scope=Disclosure.Scope.ADDITIONAL)
-    covered = Q(agency_id=F("child__recording_agency_id")) | consent
-    if overrides_count:
-        covered |= Exists(overrides)
-    return Involvement.objects.current().filter(covered)
-
-
 def _emergency_grants(user: User):
     """Unexpired emergency accesses backed by the user's guardian grant on the child."""
     from children.models import ChildUserObjectPermission, EmergencyAccess
@@ -222,6 +279,49 @@ def _emergency_grants(user: User):
         user=user, content_object_id=OuterRef("child_id"), permission__codename="view_child_emergency"
     )
     return EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now()).filter(Exists(grants))
+
+
+# --- The rule from scratch (the oracle) ---------------------------------------------------------------
+#
+# Evaluated over the inputs themselves on every call. Nothing on a page uses these any more: the coverage
+# table below keeps their answer. They are what the table is built from and checked against.
+
+
+def _covered_involvements(user: User, level: Level, overrides_count: bool = True):
+    """Current involvements of the user's agencies whose agency the record's sharing rules cover at `level`."""
+    return _involvements_covered(level, overrides_count).filter(agency_id__in=_user_agency_ids(user))
+
+
+def _overrides(level: Level):
+    """Safeguarding overrides naming the involvement's agency (for a subquery on involvements)."""
+    from children.models import Disclosure
+
+    overrides = Disclosure.objects.filter(
+        child_id=OuterRef("child_id"), shared_with_id=OuterRef("agency_id"), basis=Disclosure.Basis.OVERRIDE
+    )
+    if level == Level.ADDITIONAL:
+        overrides = overrides.filter(scope=Disclosure.Scope.ADDITIONAL)
+    return overrides
+
+
+def _involvement_consent(level: Level) -> Q:
+    """For a query on involvements: the child's current consent covers the involvement's agency at `level`."""
+    return consent_coverage(
+        level,
+        consent_id=OuterRef("child__current_consent_id"),
+        agency_id=OuterRef("agency_id"),
+        prefix="child__current_consent__",
+    )
+
+
+def _involvements_covered(level: Level, overrides_count: bool = True):
+    """Current involvements (of any agency) whose agency the record's sharing rules cover at `level`."""
+    from children.models import Involvement
+
+    covered = Q(agency_id=F("child__recording_agency_id")) | _involvement_consent(level)
+    if overrides_count:
+        covered |= Exists(_overrides(level))
+    return Involvement.objects.current().filter(covered)
 
 
 def _open_referrals_to(user: User):
@@ -240,8 +340,8 @@ def _escalations_awaiting(user: User):
     )
 
 
-def children_visible_to(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
-    """The children this user may see at `level`, as one query (no per-row permission checks)."""
+def children_visible_from_scratch(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
+    """The oracle of `children_visible_to`: the children this user may see at `level`, from the inputs."""
     from children.models import Child
 
     if not user.is_authenticated or not user.is_active:
@@ -255,12 +355,12 @@ def children_visible_to(user: User, level: Level = Level.BASIC, include_emergenc
     return Child.objects.filter(visible)
 
 
-def child_access(user: User, child) -> ChildAccess:
-    """Everything this user may do with this child, in a handful of queries."""
+def child_access_from_scratch(user: User, child) -> ChildAccess:
+    """The oracle of `child_access`: everything this user may do with this child, from the inputs."""
     from children.models import Involvement, LeadProfessional
 
     if not user.is_authenticated or not user.is_active:
-        return ChildAccess(Level.NONE, False, False, False, False)
+        return NO_CHILD_ACCESS
     if _covered_involvements(user, Level.ADDITIONAL).filter(child=child).exists():
         level = Level.ADDITIONAL
     elif (
@@ -300,26 +400,240 @@ def child_access(user: User, child) -> ChildAccess:
     )
 
 
+# --- The coverage table ---------------------------------------------------------------------------------
+
+
+def coverage_rule(child_ids=None):
+    """The coverage rows the rule gives, from the inputs: one query of (agency_id, child_id, why, level), for
+    the children `child_ids` (every child if None). Built from the same filters as the oracle above."""
+    from children.models import Coverage, Involvement, SafeguardingEscalation
+    from referrals.models import Referral
+
+    def rows(queryset, agency, why, level):
+        if child_ids is not None:
+            queryset = queryset.filter(child_id__in=child_ids)
+        return (
+            queryset.order_by()
+            .annotate(c_agency=F(agency), c_child=F("child_id"), c_why=Value(why), c_level=level)
+            .values_list("c_agency", "c_child", "c_why", "c_level")
+        )
+
+    two, one = Value(Level.ADDITIONAL.value), Value(Level.BASIC.value)
+    involved = Involvement.objects.current()
+    own = rows(involved.filter(agency_id=F("child__recording_agency_id")), "agency_id", Coverage.Why.OWN, two)
+    consent = rows(
+        involved.filter(_involvement_consent(Level.BASIC)),
+        "agency_id",
+        Coverage.Why.CONSENT,
+        Case(When(_involvement_consent(Level.ADDITIONAL), then=two), default=one),
+    )
+    override = rows(
+        involved.filter(Exists(_overrides(Level.BASIC))),
+        "agency_id",
+        Coverage.Why.OVERRIDE,
+        Case(When(Exists(_overrides(Level.ADDITIONAL)), then=two), default=one),
+    )
+    referral = rows(Referral.objects.filter(status=Referral.Status.SENT), "to_agency_id", Coverage.Why.REFERRAL, one)
+    escalation = rows(
+        SafeguardingEscalation.objects.filter(
+            outcome=SafeguardingEscalation.Outcome.PENDING, social_care_id__isnull=False
+        ),
+        "social_care_id",
+        Coverage.Why.ESCALATION,
+        one,
+    )
+    return own.union(consent, override, referral.distinct(), escalation.distinct(), all=True)
+
+
+def refresh_coverage(child_ids) -> None:
+    """Make the children's coverage rows what the rule gives now: call it, inside the same transaction, after
+    any change to an involvement, a consent (or whom it covers), an override, a referral's or escalation's
+    state, or the recording agency. Deletes and inserts only the difference (a child has a handful of rows)."""
+    from children.models import Child, Coverage
+
+    ids = sorted({int(pk) for pk in child_ids if pk is not None})
+    if not ids:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The lock every write to the table takes anyway, taken first: a rebuild running now (which holds
+            # SHARE ROW EXCLUSIVE) finishes before this reads anything, so this reads what it wrote.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Coverage._meta.db_table)} IN ROW EXCLUSIVE MODE")
+            # One refresh of a child at a time: a second waits for the first to commit, then reads what it
+            # wrote, so two changes to one child in two transactions cannot leave the rows of either alone.
+            # (FOR NO KEY UPDATE: rows that refer to the child can still be written meanwhile.)
+            list(Child.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+        wanted = {(agency, child, why): level for agency, child, why, level in coverage_rule(ids)}
+        stale = []
+        for pk, agency, child, why, level in Coverage.objects.filter(child_id__in=ids).values_list(
+            "pk", "agency_id", "child_id", "why", "level"
+        ):
+            if wanted.get((agency, child, why)) == level:
+                del wanted[(agency, child, why)]
+            else:
+                stale.append(pk)
+        if stale:
+            Coverage.objects.filter(pk__in=stale).delete()
+        if wanted:
+            Coverage.objects.bulk_create(
+                Coverage(agency_id=agency, child_id=child, why=why, level=level)
+                for (agency, child, why), level in wanted.items()
+            )
+
+
+def rebuild_coverage() -> int:
+    """Recompute the whole coverage table from the rule, set-based (after a restore, or to fill it): returns
+    the number of rows. Readers see the old table until it commits; it waits for transactions that refreshed
+    rows to finish, and refreshes wait for it (SHARE ROW EXCLUSIVE against their ROW EXCLUSIVE)."""
+    from children.models import Coverage
+
+    table = connection.ops.quote_name(Coverage._meta.db_table)
+    rule, params = coverage_rule().query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} (agency_id, child_id, why, level) SELECT * FROM ({rule}) AS rule", params)
+        return cursor.rowcount
+
+
+def coverage_differences(child_ids=None) -> list[tuple]:
+    """Where the coverage table and the rule disagree: (agency_id, child_id, why, level in the table, level the
+    rule gives), None for a missing row. Empty when the table is right."""
+    from children.models import Coverage
+
+    wanted = {(a, c, w): lv for a, c, w, lv in coverage_rule(child_ids)}
+    kept = Coverage.objects.all() if child_ids is None else Coverage.objects.filter(child_id__in=child_ids)
+    held = {(a, c, w): lv for a, c, w, lv in kept.values_list("agency_id", "child_id", "why", "level")}
+    return sorted(
+        (*key, held.get(key), wanted.get(key))
+        for key in held.keys() | wanted.keys()
+        if held.get(key) != wanted.get(key)
+    )
+
+
+def _coverage(agency_ids, level: Level = Level.BASIC, reasons=None):
+    """Coverage rows of these agencies at `level` or above (only for `reasons`, if given)."""
+    from children.models import Coverage
+
+    rows = Coverage.objects.filter(agency_id__in=agency_ids)
+    if level > Level.BASIC:
+        rows = rows.filter(level__gte=level)
+    if reasons is not None:
+        rows = rows.filter(why__in=reasons)
+    return rows
+
+
+def children_visible_to(user: User, level: Level = Level.BASIC, include_emergency: bool = True):
+    """The children this user may see at `level`, as one query on the coverage table (no per-row checks).
+
+    The user's agencies (and any unexpired emergency access) are read first, so PostgreSQL plans the list with
+    the real agencies' sizes: walking the list's order for the busiest agency, gathering a small agency's few."""
+    from children.models import Child
+
+    if not user.is_authenticated or not user.is_active:
+        return Child.objects.none()
+    agency_ids = _memberships(user).ids
+    visible = Q(pk__in=_coverage(agency_ids, level).values("child_id")) if agency_ids else Q(pk__in=[])
+    if include_emergency:
+        emergency = _remembered(
+            ("emergency", user.pk), lambda: list(_emergency_grants(user).values_list("child_id", flat=True))
+        )
+        if emergency:
+            visible |= Q(pk__in=emergency)
+    return Child.objects.filter(visible)
+
+
+def _access_annotations(user: User, agency_ids, managed_ids) -> dict:
+    """For a query on children: what the user may do with each, from the coverage table (one query in all)."""
+    from children.models import Coverage, Involvement, LeadProfessional
+
+    none = Value(False)
+    covered = _coverage(agency_ids).filter(child_id=OuterRef("pk")) if agency_ids else None
+    return {
+        "access_level": (
+            Coalesce(Subquery(covered.order_by("-level").values("level")[:1]), Value(0), output_field=IntegerField())
+            if covered is not None
+            else Value(0)
+        ),
+        "access_edit": (
+            Exists(covered.filter(level=Level.ADDITIONAL, why__in=Coverage.EDITING)) if covered is not None else none
+        ),
+        "access_emergency": Exists(_emergency_grants(user).filter(child_id=OuterRef("pk"))),
+        "access_lead": Exists(
+            LeadProfessional.objects.filter(child_id=OuterRef("pk"), practitioner=user, ended_on__isnull=True)
+        ),
+        "access_manager": (
+            Exists(Involvement.objects.current().filter(child_id=OuterRef("pk"), agency_id__in=managed_ids))
+            if managed_ids
+            else none
+        ),
+    }
+
+
+def _rights_from(row, agencies: _Agencies) -> ChildAccess:
+    level = Level(row.access_level)
+    emergency = False
+    if level < Level.ADDITIONAL and row.access_emergency:
+        level, emergency = Level.ADDITIONAL, True
+    return ChildAccess(
+        level=level,
+        # An override lets an agency read what it must; changing the record still needs consent (or owning it).
+        may_edit=level == Level.ADDITIONAL and not emergency and bool(row.access_edit),
+        emergency=emergency,
+        is_lead=bool(row.access_lead) and level > Level.NONE,
+        is_involved_manager=bool(row.access_manager) and level > Level.NONE,
+        agency_ids=agencies.ids,
+        managed_agency_ids=agencies.managed,
+        primary_agency_id=agencies.primary,
+    )
+
+
+def _children_with_access(user: User):
+    """Children annotated with what this user may do with each, and the user's agencies (two queries in all)."""
+    from children.models import Child
+
+    agencies = _memberships(user)
+    return Child.objects.annotate(**_access_annotations(user, agencies.ids, agencies.managed)), agencies
+
+
+def child_access(user: User, child) -> ChildAccess:
+    """Everything this user may do with this child, in two queries (the user's agencies, then the table)."""
+    if not user.is_authenticated or not user.is_active or child is None:
+        return NO_CHILD_ACCESS
+    children, agencies = _children_with_access(user)
+    row = children.filter(pk=child.pk).only("pk").first()
+    return _rights_from(row, agencies) if row else NO_CHILD_ACCESS
+
+
 def get_child_for_user(request, child_id: int, need: str = "basic"):
-    """Fetch a child and what the user may do with it, or record the refusal and raise 404.
+    """Fetch a child and what the user may do with it, or record the refusal and raise 404 (two queries).
 
     `need` is one of "basic", "additional", "edit", "history", "viewers".
     """
-    from children.models import Child
-
     user = request.user
-    child = Child.objects.select_related("school", "gp_practice", "current_consent").filter(pk=child_id).first()
-    permitted = False
-    rights = ChildAccess(Level.NONE, False, False, False, False)
-    if child is not None:
-        rights = child_access(user, child)
-        permitted = {
-            "basic": rights.may_view_basic,
-            "additional": rights.may_view_additional,
-            "edit": rights.may_edit,
-            "history": rights.may_see_history,
-            "viewers": rights.may_see_viewers,
-        }[need]
+    child, rights = None, NO_CHILD_ACCESS
+    if user.is_authenticated and user.is_active:
+        children, agencies = _children_with_access(user)
+        child = (
+            children.select_related("school", "gp_practice", "current_consent", "recording_agency")
+            .filter(pk=child_id)
+            .first()
+        )
+        if child is not None:
+            rights = _rights_from(child, agencies)
+    else:
+        from children.models import Child
+
+        child = Child.objects.filter(pk=child_id).first()
+    permitted = {
+        "basic": rights.may_view_basic,
+        "additional": rights.may_view_additional,
+        "edit": rights.may_edit,
+        "history": rights.may_see_history,
+        "viewers": rights.may_see_viewers,
+    }[need]
     if not permitted:
         # The refusal is evidence too; it commits on its own, since the 404 rolls nothing back.
         _record_refusal(request, child, f"{need} of child #{child_id}")
@@ -334,11 +648,7 @@ def may_read_concern(user: User, escalation, rights: ChildAccess) -> bool:
     while the decision is awaited."""
     if rights.may_view_additional or escalation.recorded_by_id == user.pk:
         return True
-    return bool(
-        escalation.is_pending
-        and escalation.social_care_id
-        and Membership.objects.current().filter(user=user, agency_id=escalation.social_care_id).exists()
-    )
+    return bool(escalation.is_pending and escalation.social_care_id and escalation.social_care_id in rights.agency_ids)
 
 
 def primary_agency(user: User):
@@ -417,38 +727,43 @@ def current_lead(child):
     return LeadProfessional.objects.filter(child=child, ended_on__isnull=True).select_related("agency").first()
 
 
-def may_change_lead(user: User, child, rights: ChildAccess) -> bool:
+_UNKNOWN = object()
+
+
+def may_change_lead(user: User, child, rights: ChildAccess, lead=_UNKNOWN) -> bool:
+    """`lead` is the child's current lead (or None), when the caller has it already."""
     if not rights.may_view_basic or rights.emergency:
         return False
-    lead = current_lead(child)
+    lead = current_lead(child) if lead is _UNKNOWN else lead
     if lead is None:
         return rights.is_involved_manager
-    return lead.practitioner_id == user.pk or is_member(user, lead.agency_id, Membership.Role.MANAGER)
+    return lead.practitioner_id == user.pk or lead.agency_id in rights.managed_agency_ids
 
 
 def may_end_involvement(user: User, involvement, rights: ChildAccess) -> bool:
     if not rights.may_view_basic or rights.emergency:
         return False
-    return rights.is_lead or is_member(user, involvement.agency_id)
+    return rights.is_lead or involvement.agency_id in rights.agency_ids
 
 
-def involvements_endable_by(user: User, child, rights: ChildAccess) -> set[int]:
-    """The ids of the child's current involvements this user may end (for the team table's links)."""
+def involvements_endable_by(user: User, child, rights: ChildAccess, involvements=None) -> set[int]:
+    """The ids of the child's current involvements this user may end (for the team table's links).
+    `involvements` are the child's current involvements, when the caller has them already."""
     from children.models import Involvement
 
     if not rights.may_view_basic or rights.emergency:
         return set()
-    involvements = Involvement.objects.current().filter(child=child)
-    if not rights.is_lead:
-        involvements = involvements.filter(agency_id__in=_user_agency_ids(user))
-    return set(involvements.values_list("pk", flat=True))
+    if involvements is None:
+        involvements = Involvement.objects.current().filter(child=child)
+    return {i.pk for i in involvements if rights.is_lead or i.agency_id in rights.agency_ids}
 
 
-def handover_to_write(user: User, child):
-    """The lead change this user (the previous lead) may still write a handover note for, or None."""
+def handover_to_write(user: User, child, lead=_UNKNOWN):
+    """The lead change this user (the previous lead) may still write a handover note for, or None.
+    `lead` is the child's current lead (or None), when the caller has it already."""
     from children.models import LeadProfessional
 
-    lead = current_lead(child)
+    lead = current_lead(child) if lead is _UNKNOWN else lead
     if lead is None:
         return None
     previous = (
@@ -530,12 +845,15 @@ def may_decide_escalation(user: User, escalation) -> bool:
     )
 
 
-def escalation_deciders(escalations, user: User) -> set[int]:
-    """Of these escalations, the ids whose decision this user may record (one query)."""
-    pending = [e.pk for e in escalations if e.is_pending]
+def escalation_deciders(escalations, user: User, rights: ChildAccess | None = None) -> set[int]:
+    """Of these escalations, the ids whose decision this user may record (one query, none given `rights`)."""
+    pending = [e for e in escalations if e.is_pending]
     if not pending or not user.is_authenticated:
         return set()
-    return set(escalations_for_social_care(user).filter(pk__in=pending).values_list("pk", flat=True))
+    if rights is not None:
+        return {e.pk for e in pending if e.social_care_id in rights.agency_ids}
+    pks = [e.pk for e in pending]
+    return set(escalations_for_social_care(user).filter(pk__in=pks).values_list("pk", flat=True))
 
 
 # --- CAF ------------------------------------------------------------------------------------------
@@ -556,9 +874,7 @@ class CafAccess:
 def caf_access(user: User, assessment, child_rights: ChildAccess | None = None) -> CafAccess:
     rights = child_rights or child_access(user, assessment.child)
     may_read = rights.may_view_additional
-    in_assessor_agency = (
-        Membership.objects.current().filter(user=user, agency_id=assessment.assessor_agency_id).exists()
-    )
+    in_assessor_agency = assessment.assessor_agency_id in rights.agency_ids
     may_edit = rights.may_edit and (in_assessor_agency or rights.is_lead)
     return CafAccess(
         child=rights, may_read=may_read, may_edit=may_edit, may_change_plan=rights.may_edit and rights.is_lead
@@ -632,9 +948,12 @@ NO_ACTION_ACCESS = ActionAccess(False, False, False, False, False, False, False,
 
 
 def _owning_agency_covered(user: User):
-    """The user belongs to the action's agency, which the child's sharing rules cover (basic details)."""
+    """The user belongs to the action's agency, which is in the child's team and covered by the sharing rules
+    (basic details)."""
+    from children.models import Coverage
+
     return Exists(
-        _covered_involvements(user, Level.BASIC).filter(
+        _coverage(_user_agency_ids(user), reasons=Coverage.IN_TEAM).filter(
             child_id=OuterRef("assessment__child_id"), agency_id=OuterRef("owner_agency_id")
         )
     )
@@ -669,22 +988,19 @@ def actions_queued_for(user: User):
 def action_access(user: User, action) -> ActionAccess:
     """Everything this user may do with this action, in a handful of queries."""
     from caf.models import Assessment
+    from children.models import Coverage
 
     if not user.is_authenticated or not user.is_active:
         return NO_ACTION_ACCESS
     assessment = action.assessment
-    in_owning_agency = (
-        _covered_involvements(user, Level.BASIC)
-        .filter(child_id=assessment.child_id, agency_id=action.owner_agency_id)
-        .exists()
-    )
-    manages = (
-        in_owning_agency
-        and Membership.objects.current()
-        .filter(user=user, agency_id=action.owner_agency_id, role=Membership.Role.MANAGER)
-        .exists()
-    )
     rights = child_access(user, assessment.child)
+    in_owning_agency = (
+        action.owner_agency_id in rights.agency_ids
+        and Coverage.objects.filter(
+            child_id=assessment.child_id, agency_id=action.owner_agency_id, why__in=Coverage.IN_TEAM
+        ).exists()
+    )
+    manages = in_owning_agency and action.owner_agency_id in rights.managed_agency_ids
     return ActionAccess(
         is_owner=in_owning_agency and action.owner_id == user.pk,
         in_owning_agency=in_owning_agency,
@@ -717,9 +1033,13 @@ def get_action_for_owner(request, action_id: int, need: str = "view"):
 def agencies_that_may_hold_actions(child):
     """The agencies of the child's team that the record's sharing rules cover (at least basic details).
     Only they may be given an action: an owner who could not see the action would never do it."""
+    from children.models import Coverage
+
     return Agency.objects.filter(
-        Exists(_involvements_covered(Level.BASIC).filter(child=child, agency_id=OuterRef("pk")))
+        pk__in=Coverage.objects.filter(child=child, why__in=Coverage.IN_TEAM).values("agency_id")
     )
+
+
 def refuse(request, child, what: str):
     """Record the refusal and answer 404, for a rule checked after the child itself was fetched."""
     _record_refusal(request, child, what)
@@ -785,9 +1105,10 @@ def may_read_shared_caf(user: User, referral) -> bool:
     or act on, and otherwise only by those who may read the CAF anyway (being the sender is not enough)."""
     if not referral.caf_id:
         return False
-    if referral.is_open and is_member(user, referral.to_agency_id):
+    rights = child_access(user, referral.child)
+    if referral.is_open and referral.to_agency_id in rights.agency_ids:
         return True
-    return child_access(user, referral.child).may_view_additional
+    return rights.may_view_additional
 
 
 def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
@@ -898,17 +1219,20 @@ def sync_named_grants(child) -> None:
 
 
 def children_named_for(user: User):
-    """The children on whose team this user is the named practitioner, and whom they may see."""
-    from children.models import Child
+    """The children on whose team this user is the named practitioner, and whom they may see: the user's own
+    `view_child_named` grants first (a caseload, tens of rows), then the coverage check for each."""
+    from children.models import Child, ChildUserObjectPermission
 
+    if not user.is_authenticated or not user.is_active:
+        return Child.objects.none()
+    named = ChildUserObjectPermission.objects.filter(
+        user=user, permission__content_type__app_label="children", permission__codename="view_child_named"
+    ).values("content_object_id")
+    agency_ids = _memberships(user).ids
+    if not agency_ids:
+        return Child.objects.none()
     return (
-        get_objects_for_user(
-            user,
-            "children.view_child_named",
-            klass=children_visible_to(user, include_emergency=False),
-            accept_global_perms=False,
-            with_superuser=False,
-        ).order_by("last_name", "first_name", "pk")
-        if user.is_authenticated
-        else Child.objects.none()
+        Child.objects.filter(pk__in=named)
+        .filter(Exists(_coverage(agency_ids).filter(child_id=OuterRef("pk"))))
+        .order_by("last_name", "first_name", "pk")
     )

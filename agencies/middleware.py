@@ -24,6 +24,15 @@ SIGNED_IN_AT = "signed_in_at"
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REQUEST"
 
 
+# How often a signed-in user's activity is written to the session (a database write): once a minute, or
+# more often for a time-out shorter than ten minutes (the tests'), so it stays exact to a tenth of it.
+LAST_ACTIVITY_EVERY = 60
+
+
+def last_activity_resolution() -> float:
+    return min(LAST_ACTIVITY_EVERY, settings.SESSION_IDLE_TIMEOUT.total_seconds() / 10)
+
+
 # The session-timeout script adds this field when it submits a form at the time-out to keep it.
 KEEP_FIELD = "_keep_at_timeout"
 # Set in the session at sign-in while the user has a kept submission, so no other page pays a query for it.
@@ -40,7 +49,8 @@ class SessionTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = time.time()
-            last = request.session.get(LAST_ACTIVITY, now)
+            written = request.session.get(LAST_ACTIVITY)
+            last = now if written is None else written
             started = request.session.setdefault(SIGNED_IN_AT, now)
             idle = now - last > settings.SESSION_IDLE_TIMEOUT.total_seconds()
             expired = now - started > settings.SESSION_ABSOLUTE_LIFETIME.total_seconds()
@@ -53,7 +63,13 @@ class SessionTimeoutMiddleware:
                 pending_submission_keep(request, page)
                 request.session[HAS_KEPT] = True
                 return redirect(page)
-            if not request.META.get(BACKGROUND_HEADER):
+            if not request.META.get(BACKGROUND_HEADER) and (
+                written is None
+                or now - written >= last_activity_resolution()
+                or request.path == reverse("session-keep-alive")
+            ):
+                # Written at most once a minute, so most requests save no session: the idle time-out counts from
+                # the minute of the last write, and so ends at most a minute early (never late).
                 request.session[LAST_ACTIVITY] = now
             if (
                 request.session.get(HAS_KEPT)
@@ -106,6 +122,19 @@ class SessionTimeoutMiddleware:
             response["HX-Redirect"] = target
             return response
         return redirect(target)
+
+
+class RequestMemoMiddleware:
+    """Let the access module read the user's agencies and emergency accesses once per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import access
+
+        with access.request_memo():
+            return self.get_response(request)
 
 
 class NoStoreForSignedInMiddleware:

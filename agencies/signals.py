@@ -66,5 +66,6 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
 
 @receiver(post_save, sender=Membership)
 def membership_saved(sender, instance, **kwargs):
+    access.forget_request_memo()
     # Whoever changes a membership (a service, the admin site), grants follow it in the same transaction.
     access.sync_agency_grants(instance.agency, instance.user)

@@ -424,6 +424,10 @@ def add_referrals(personas: dict[str, Persona], args) -> None:
         with transaction.atomic():
             Referral.objects.bulk_create(batch, batch_size=BATCH)
     print(f"  {len(targets):,} referrals")
+    # bulk_create skips the services, which keep the coverage table: rebuild it (set-based) from the rule.
+    from agencies import access
+
+    print(f"  {access.rebuild_coverage():,} coverage rows")
 
 
 def add_cafs(persona: Persona, wanted: int, taken: set[int]) -> None:

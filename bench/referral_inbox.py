@@ -152,6 +152,9 @@ def generate(args) -> None:
             Referral.objects.bulk_create(batch, batch_size=BATCH)
         print(f"  {start + len(batch):,} referrals", end="\r", flush=True)
     print()
+    from agencies import access
+
+    print(f"  {access.rebuild_coverage():,} coverage rows (what the access rule gives, set-based)")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(f"Generated in {time.perf_counter() - started:.0f} s")

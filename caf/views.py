@@ -37,6 +37,7 @@ def caf_page(need: str, what: str):
                         child=assessment.child,
                         action=action,
                         what=f"CAF version {assessment.version}: {what}",
+                        rights=rights.child,
                     )
                 return view(request, assessment, rights, *args, **kwargs)
 

@@ -495,6 +495,46 @@ class EmergencyAccess(models.Model):
         return self.expires_at > timezone.now()
 
 
+class Coverage(models.Model):
+    """One reason an agency may see a child's record, and how far: the access rule's answer, kept.
+
+    Derived data, never edited by hand: `agencies.access.refresh_coverage(child_ids)` recomputes a child's rows
+    from the rule (involvement, consent, overrides, the recording agency, open referrals, pending escalations)
+    inside the transaction of every service that changes one of those, and `manage.py coverage --rebuild`
+    recomputes all of them. Emergency access is not here: it is one user's, and time-limited.
+    """
+
+    class Why(models.TextChoices):
+        OWN = "own", "The agency opened the record and is in the team"
+        CONSENT = "consent", "The family's consent covers the agency, which is in the team"
+        OVERRIDE = "override", "A safeguarding override names the agency, which is in the team"
+        REFERRAL = "referral", "A referral to the agency awaits its answer"
+        ESCALATION = "escalation", "A safeguarding concern awaits the agency's decision"
+
+    # The reasons that need the agency in the team around the child (the others are basic details only).
+    IN_TEAM = (Why.OWN, Why.CONSENT, Why.OVERRIDE)
+    # The reasons that let the agency change the record (an override lets it read, not change).
+    EDITING = (Why.OWN, Why.CONSENT)
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="coverage", db_index=False)
+    # 1: basic details; 2: basic and additional information (agencies.access.Level).
+    level = models.PositiveSmallIntegerField()
+    why = models.CharField(max_length=10, choices=Why.choices)
+
+    class Meta:
+        constraints = [
+            # Also the index for one child's rows (refreshing them, and one user's access to one child).
+            models.UniqueConstraint(fields=["child", "agency", "why"], name="one_coverage_per_reason"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="coverage_level_basic_or_additional"),
+        ]
+        # The lists: an agency's children at a level, busiest and smallest alike.
+        indexes = [models.Index(fields=["agency", "level", "child"], name="coverage_agency_level_child")]
+
+    def __str__(self):
+        return f"{self.agency_id} sees {self.child_id} at level {self.level} ({self.why})"
+
+
 class AccessEvent(models.Model):
     """Who looked at what, and when: every view of a child's record, every search, every refusal."""
 

@@ -99,19 +99,24 @@ def agencies_consent_may_be_confirmed_for(child: Child):
     return Agency.objects.filter(is_active=True).exclude(pk__in=covered).exclude(pk__in=named).order_by("name")
 
 
-def team_changes_for(user: User, child: Child, rights, escalations) -> dict:
-    """What the child's page offers this user about the team and escalations: every rule from agencies.access."""
-    lead = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+_NOT_GIVEN = object()
+
+
+def team_changes_for(user: User, child: Child, rights, escalations, lead=_NOT_GIVEN, involvements=None) -> dict:
+    """What the child's page offers this user about the team and escalations: every rule from agencies.access.
+    `lead` (the current lead professional or None) and `involvements` (the current ones) when the page has them."""
+    if lead is _NOT_GIVEN:
+        lead = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
     return {
         "handover_notes": list(access.handover_notes_for(user, child))
         if lead and lead.practitioner_id == user.pk
         else [],
-        "handover_to_write": access.handover_to_write(user, child),
-        "may_change_lead": access.may_change_lead(user, child, rights),
-        "endable_involvements": access.involvements_endable_by(user, child, rights),
+        "handover_to_write": access.handover_to_write(user, child, lead=lead),
+        "may_change_lead": access.may_change_lead(user, child, rights, lead=lead),
+        "endable_involvements": access.involvements_endable_by(user, child, rights, involvements),
         "may_confirm_consent": access.may_confirm_consent(rights),
         "uncovered_agencies": team_agencies_not_covered(child) if rights.may_edit else [],
-        "decidable_escalations": access.escalation_deciders(escalations, user),
+        "decidable_escalations": access.escalation_deciders(escalations, user, rights),
     }
 
 

@@ -46,11 +46,16 @@ def _acting_agency(actor: User, agency: Agency | None = None) -> Agency:
 # --- Audit ----------------------------------------------------------------------------------------
 
 
-def access_event_record(*, request, child: Child | None, action: str, what: str) -> AccessEvent:
-    """Record who looked at what. Called inside the view's transaction, so no page is served unrecorded."""
+def access_event_record(*, request, child: Child | None, action: str, what: str, rights=None) -> AccessEvent:
+    """Record who looked at what. Called inside the view's transaction, so no page is served unrecorded.
+    `rights` (the user's access to the child, just computed) names the agency they act for without a query."""
+    if rights is not None and rights.agency_ids:
+        agency = {"agency_id": rights.primary_agency_id}
+    else:
+        agency = {"agency": access.primary_agency(request.user)}
     return AccessEvent.objects.create(
         user=request.user,
-        agency=access.primary_agency(request.user),
+        **agency,
         child=child,
         action=action,
         what=what[:200],
@@ -74,6 +79,7 @@ def child_create(*, actor: User, agency: Agency | None = None, role: str = "", *
         actor,
     ).save()
     access.sync_named_grants(child)
+    access.refresh_coverage([child.pk])
     return child
 
 
@@ -85,6 +91,8 @@ def child_update(*, actor: User, child: Child, **fields) -> Child:
     child.full_clean(exclude=["reference"])
     if has_changes(child):
         _as(child, actor).save()
+    if {"recording_agency", "recording_agency_id", "current_consent", "current_consent_id"} & set(fields):
+        access.refresh_coverage([child.pk])
     return child
 
 
@@ -121,6 +129,7 @@ def involvement_add(
     involvement.full_clean()
     _as(involvement, actor).save()
     access.sync_named_grants(child)
+    access.refresh_coverage([child.pk])
     return involvement
 
 
@@ -145,6 +154,7 @@ def involvement_end(*, actor: User, involvement: Involvement, reason: str) -> In
     involvement.end_reason = reason
     _as(involvement, actor).save()
     access.sync_named_grants(involvement.child)
+    access.refresh_coverage([involvement.child_id])
     notices.involvement_ended(involvement, actor)
     return involvement
 
@@ -257,6 +267,7 @@ def consent_record(*, actor: User, child: Child, agencies_included=(), agencies_
                 ConsentCoverage(consent=consent, agency_id=agency_id, basis=ConsentCoverage.Basis.IN_TEAM), actor
             ).save()
     _refresh_current_consent(actor, child)
+    access.refresh_coverage([child.pk])
     return consent
 
 
@@ -296,6 +307,7 @@ def consent_confirm_for_agency(
     coverage.confirmed_at = timezone.now()
     coverage.full_clean()
     _as(coverage, actor).save()
+    access.refresh_coverage([child.pk])
     notices.consent_confirmed(coverage, actor)
     return coverage
 
@@ -311,6 +323,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on, reason: str
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason
     _as(consent, actor).save()
+    access.refresh_coverage([consent.child_id])
     return consent
 
 
@@ -341,6 +354,7 @@ def disclosure_record(*, actor: User, child: Child, decided_by_agency: Agency | 
             raise ValidationError(errors)
     disclosure.full_clean()
     _as(disclosure, actor).save()
+    access.refresh_coverage([child.pk])
     return disclosure
 
 
@@ -399,6 +413,7 @@ def escalation_record(*, actor: User, child: Child, **fields) -> SafeguardingEsc
         escalation.decide_by = one_working_day_after(escalation.contacted_at)
     escalation.full_clean()
     _as(escalation, actor).save()
+    access.refresh_coverage([child.pk])
     notices.escalation_raised(escalation, actor)
     return escalation
 
@@ -437,6 +452,7 @@ def escalation_decide(
     escalation.decision_recorded_at = timezone.now()
     escalation.full_clean()
     _as(escalation, actor).save()
+    access.refresh_coverage([escalation.child_id])
     notices.escalation_decision(escalation, actor)
     return escalation
 
@@ -480,6 +496,7 @@ def emergency_access_grant(*, actor: User, child: Child, reason: str, request=No
         expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )
     assign_perm("children.view_child_emergency", actor, child)
+    access.forget_request_memo()
     AccessEvent.objects.create(
         user=actor,
         agency=agency,

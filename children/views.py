@@ -57,7 +57,7 @@ def child_page(need: str, what: str):
             with transaction.atomic():
                 if request.method == "GET":
                     action = AccessEvent.Action.EMERGENCY if rights.emergency else AccessEvent.Action.VIEW
-                    services.access_event_record(request=request, child=child, action=action, what=what)
+                    services.access_event_record(request=request, child=child, action=action, what=what, rights=rights)
                 response = view(request, child, rights, *args, **kwargs)
             return response
 
@@ -162,7 +162,11 @@ def child_create(request: HttpRequest) -> HttpResponse:
 def child_detail(request, child, rights):
     from caf.models import Assessment
 
-    cafs = Assessment.objects.filter(child=child).order_by("-version") if rights.may_view_additional else []
+    cafs = (
+        Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
+        if rights.may_view_additional
+        else []
+    )
     record = selectors.child_record(child)
     for escalation in record["escalations"]:
         escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
@@ -173,7 +177,9 @@ def child_detail(request, child, rights):
         rights,
         cafs=cafs,
         **record,
-        **selectors.team_changes_for(request.user, child, rights, record["escalations"]),
+        **selectors.team_changes_for(
+            request.user, child, rights, record["escalations"], lead=record["lead"], involvements=record["involvements"]
+        ),
     )
 
 

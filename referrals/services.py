@@ -183,6 +183,7 @@ def referral_send(
         actor,
     )
     referral.save()
+    access.refresh_coverage([child.pk])
     _notify_received(referral, actor, f"New {referral.get_urgency_display().lower()} referral from {from_agency.name}")
     return referral
 
@@ -213,6 +214,7 @@ def _answer(actor: User, referral: Referral, status: str, reason: str = "") -> R
     if status in (Referral.Status.DECLINED, Referral.Status.REDIRECTED):
         locked.closed_at = locked.answered_at
     _as(locked, actor).save()
+    access.refresh_coverage([locked.child_id])
     return locked
 
 
@@ -226,6 +228,7 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
             Involvement(child=referral.child, agency=referral.to_agency, role="Accepted a referral"),
             actor,
         ).save()
+        access.refresh_coverage([referral.child_id])
     _notify_sender(referral, actor, Event.REFERRAL_ACCEPTED, f"{referral.to_agency.name} accepted your referral")
     return referral
 
@@ -296,6 +299,7 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
     )
     onward.disclosure.save()
     onward.save()
+    access.refresh_coverage([child.pk])
     _notify_sender(
         referral,
         actor,
@@ -319,6 +323,7 @@ def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> R
     locked.closed_by = actor
     locked.answer_reason = reason.strip()
     _as(locked, actor).save()
+    access.refresh_coverage([locked.child_id])
     # The receiving agency was told of the referral by email, so it is told of the withdrawal the same way.
     _notify_receivers(locked, actor, Event.REFERRAL_WITHDRAWN, f"{locked.from_agency.name} withdrew a referral")
     return locked
@@ -338,6 +343,7 @@ def referral_complete(*, actor: User, referral: Referral, outcome: str) -> Refer
     locked.closed_at = timezone.now()
     locked.closed_by = actor
     _as(locked, actor).save()
+    access.refresh_coverage([locked.child_id])
     _notify_sender(locked, actor, Event.REFERRAL_COMPLETED, f"{locked.to_agency.name} completed your referral")
     return locked
 

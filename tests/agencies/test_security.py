@@ -101,6 +101,45 @@ def test_activity_keeps_a_session_alive_but_background_polling_does_not(client, 
     assert client.session[LAST_ACTIVITY] > time.time() - 10
 
 
+def _session_writes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in captured if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(client, colleague, password):
+    sign_in(client, colleague.email, password)
+    client.get(reverse("home"))
+    written = client.session[LAST_ACTIVITY]
+    assert written > time.time() - 10
+    # Within the minute: the pages read the session and write nothing.
+    assert _session_writes(client, reverse("home")) == []
+    assert _session_writes(client, reverse("agency-list")) == []
+    assert client.session[LAST_ACTIVITY] == written
+    # A minute later, the next request writes the time again (one write).
+    _age_session(client, **{LAST_ACTIVITY: 61})
+    assert len(_session_writes(client, reverse("home"))) == 1
+    assert client.session[LAST_ACTIVITY] > time.time() - 10
+
+
+def test_the_idle_time_out_is_exact_to_the_minute(client, colleague, password):
+    """It counts from the last write: at most a minute early, never late."""
+    sign_in(client, colleague.email, password)
+    idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+    _age_session(client, **{LAST_ACTIVITY: idle - 1})
+    assert client.get(reverse("home")).status_code == 200  # not yet: and the activity is written
+    assert client.session[LAST_ACTIVITY] > time.time() - 10
+    _age_session(client, **{LAST_ACTIVITY: 59})
+    assert client.get(reverse("home")).status_code == 200  # within the minute: nothing written
+    assert client.session[LAST_ACTIVITY] < time.time() - 58
+    _age_session(client, **{LAST_ACTIVITY: idle + 1})
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "timed_out=1" in response["Location"]
+
+
 def test_a_session_ends_after_its_absolute_lifetime_even_when_active(client, colleague, password):
     sign_in(client, colleague.email, password)
     _age_session(client, **{SIGNED_IN_AT: settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() + 5, LAST_ACTIVITY: 1})
