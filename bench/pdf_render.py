@@ -12,10 +12,15 @@ prints the same HTML (the print stylesheet inlined, since Chromium has no URL fe
 Playwright's page.pdf(tagged=True), **interleaved** render by render with WeasyPrint's, so that both see
 the same load on a shared machine; the ratio is of the medians.
 
+The CAF is also timed as WeasyPrint's floor (not interleaved with Chromium, `--no-floor` to skip): untagged,
+and untagged without the print stylesheet (WeasyPrint's user-agent styles alone), to show how much of the
+time is the document's structure rather than anything we ask of WeasyPrint.
+
 Then the directory as the workers make it when it is larger than DOCUMENT_DIRECTORY_PART_SIZE: its parts
 laid out by `--workers` processes at once (each warmed up, as a worker's pool process is) and joined
-(caf.documents.join_directory), wall time from the first part to the joined file. `--large 5000` does
-the same once for a directory of that many services, the time-limit case.
+(caf.documents.join_directory), wall time from the first part to the joined file, and the longest single
+task against Celery's soft time limit. `--large 5000` does the same once for a directory of that many
+services, the time-limit case.
 """
 
 import argparse
@@ -31,6 +36,7 @@ from types import SimpleNamespace
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 def parse_args():
@@ -40,6 +46,9 @@ def parse_args():
     parser.add_argument("--warmups", type=int, default=2, help="untimed renders first (default 2)")
     parser.add_argument("--services", type=int, default=200, help="services in the directory (default 200)")
     parser.add_argument("--no-chromium", action="store_true", help="skip the Chromium comparison")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the CAF untagged and without the print stylesheet (its floor)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes laying out parts at once (default 2)")
     parser.add_argument("--part-size", type=int, default=0, help="default: DOCUMENT_DIRECTORY_PART_SIZE")
     parser.add_argument("--parts-only", action="store_true", help="only the directory in parts")
@@ -117,10 +126,11 @@ def synthetic_directory(services: int):
 
 
 def _inlined(html: str) -> str:
+    """The HTML as Chromium gets it: the print stylesheet that caf.documents applies, inlined in the head."""
     from caf import documents
 
-    css = documents._static_file(f"{documents.DOCUMENT_ORIGIN}/static/pdf/print.css").read_text()
-    return html.replace('<link rel="stylesheet" href="/static/pdf/print.css">', f"<style>{css}</style>")
+    css = documents._static_file(f"{documents.DOCUMENT_ORIGIN}/static/{documents.PRINT_STYLESHEET}").read_text()
+    return html.replace("</head>", f"<style>{css}</style></head>", 1)
 
 
 def descendants_cpu_seconds() -> float:
@@ -152,7 +162,7 @@ class Chromium:
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         self.page = self._browser.new_page()
         self.page.route("**/*", lambda route: route.abort())
         return self
@@ -166,14 +176,33 @@ class Chromium:
         self._playwright.stop()
 
 
+def worker_render(html: str):
+    """What a worker does with a document's HTML (caf.documents.html_to_pdf)."""
+    from caf import documents
+
+    return documents.html_to_pdf(html)
+
+
+def floor_render(stylesheets: tuple[str, ...]):
+    """The same HTML with less asked of WeasyPrint, untagged (not a PDF we could publish): its floor."""
+
+    def render(html: str):
+        from caf import documents
+
+        document = documents.layout(html, stylesheets=stylesheets, tagged=False)
+        with documents.fewer_collections():
+            content = document.write_pdf()
+        return SimpleNamespace(content=content, page_count=len(document.pages))
+
+    return render
+
+
 def interleaved(documents_to_time, renders: int, warmups: int, chromium: bool):
-    """For each document: WeasyPrint wall and CPU times, pages, Python peak; Chromium wall times and pages.
-    Round by round, WeasyPrint then Chromium on the same HTML."""
+    """For each document (name: (HTML maker, WeasyPrint render, with Chromium)): WeasyPrint wall and CPU times,
+    pages, Python peak; Chromium wall times and pages. Round by round, WeasyPrint then Chromium on the same HTML."""
     import io
 
     from pypdf import PdfReader
-
-    from caf import documents
 
     results = {
         name: {"wall": [], "cpu": [], "chromium": [], "chromium_cpu": [], "pages": 0, "chromium_pages": 0}
@@ -182,12 +211,12 @@ def interleaved(documents_to_time, renders: int, warmups: int, chromium: bool):
     browser = Chromium().__enter__() if chromium else None
     try:
         for round_ in range(warmups + renders):
-            for name, html_for in documents_to_time.items():
+            for name, (html_for, render, with_chromium) in documents_to_time.items():
                 html = html_for()
                 wall, cpu = time.perf_counter(), time.process_time()
-                rendered = documents.html_to_pdf(html)
+                rendered = render(html)
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                if browser:
+                if browser and with_chromium:
                     inlined = _inlined(html)
                     started, started_cpu = time.perf_counter(), descendants_cpu_seconds()
                     content = browser.pdf(inlined)
@@ -199,16 +228,16 @@ def interleaved(documents_to_time, renders: int, warmups: int, chromium: bool):
                 result["wall"].append(wall)
                 result["cpu"].append(cpu)
                 result["pages"] = rendered.page_count
-                if browser:
+                if browser and with_chromium:
                     result["chromium"].append(chromium_wall)
                     result["chromium_cpu"].append(chromium_cpu)
                     result["chromium_pages"] = len(PdfReader(io.BytesIO(content)).pages)
     finally:
         if browser:
             browser.__exit__(None, None, None)
-    for name, html_for in documents_to_time.items():
+    for name, (html_for, render, _) in documents_to_time.items():
         tracemalloc.start()
-        documents.html_to_pdf(html_for())
+        render(html_for())
         results[name]["python_peak"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     return results
@@ -318,6 +347,13 @@ def report_parts(services, workers, runs):
         f"busiest process's parts + join {run['critical_cpu']:.2f} s (the wall time on {workers} free cores); "
         f"{run['size'] / 2**20:.1f} MiB"
     )
+    from django.conf import settings
+
+    longest, limit = max(run["part_max"], run["join"]), settings.CELERY_TASK_SOFT_TIME_LIMIT
+    print(
+        f"{'':<30} the longest task (a part or the join) took {longest:.1f} s of its "
+        f"{limit} s soft time limit ({100 * longest / limit:.0f} %)"
+    )
     return total
 
 
@@ -346,7 +382,8 @@ def main():
     version = synthetic_directory(args.services)
 
     def directory_html():
-        context = {**base, "generated_at": timezone.localtime(), "template_version": "directory-1"}
+        template_version = documents.TEMPLATE_VERSIONS["directory"]
+        context = {**base, "generated_at": timezone.localtime(), "template_version": template_version}
         return render_to_string("caf/pdf/directory.html", {**context, **documents.directory_context(version)})
 
     chromium = not args.no_chromium and Path(CHROMIUM).exists()
@@ -354,10 +391,18 @@ def main():
     caf_name, directory_name = "CAF (demo)", f"Directory ({args.services}, one render)"
     results = {caf_name: {"chromium": []}}
     if not args.parts_only:
-        documents_to_time = {caf_name: caf_html, directory_name: directory_html}
+        documents_to_time = {
+            caf_name: (caf_html, worker_render, True),
+            directory_name: (directory_html, worker_render, True),
+        }
+        if not args.no_floor:
+            documents_to_time["CAF, untagged"] = (caf_html, floor_render((documents.PRINT_STYLESHEET,)), False)
+            documents_to_time["CAF, no stylesheet, untagged"] = (caf_html, floor_render(()), False)
         results = interleaved(documents_to_time, args.renders, args.warmups, chromium)
         caf = report(caf_name, results[caf_name])
-        report(directory_name, results[directory_name])
+        for name in documents_to_time:
+            if name != caf_name:
+                report(name, results[name])
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{'Process peak RSS':<30} {peak_rss:.0f} MiB")
 

@@ -335,7 +335,7 @@ def document_render_join(job_id: int) -> str:
         context = documents.directory_job_context(job)
         parts = _directory_parts(job, context)
         names = [_part_name(job_id, n) for n in range(len(parts))]
-        files = [documents.file_path(name).read_bytes() for name in names]  # a missing part fails loudly
+        files = [documents.file_path(name) for name in names]  # read as joined; a missing part fails loudly
         rendered = documents.join_directory(context, parts, files)
         name = f"{job.kind}/{job.pk}.pdf"
         documents.file_write(name, rendered.content)

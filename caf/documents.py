@@ -5,11 +5,14 @@ PDF/UA-1 file. The URL fetcher it uses serves only the project's own static file
 a CAF can make the renderer read a local file or reach a server.
 """
 
+import gc
 import hashlib
 import logging
 import os
 import posixpath
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,8 +25,9 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-# Bump when a template changes what a document shows: old files are then never reused.
-TEMPLATE_VERSIONS = {"caf": "caf-2", "directory": "directory-1"}
+# Bump when a template changes what a document shows: old files are then never reused. (directory-2: a directory
+# joined from parts has its page numbers as artifacts; before, they were tagged with MCIDs that pointed nowhere.)
+TEMPLATE_VERSIONS = {"caf": "caf-2", "directory": "directory-2"}
 
 # The base URL of every document. `.invalid` can never resolve (RFC 2606), and the fetcher below only
 # answers for this origin's /static/ path, from the project's static files.
@@ -103,40 +107,146 @@ class RenderedDocument:
         return len(self.content)
 
 
-_FONT_CONFIG = None
+# --- The renderer: what every render in a process shares -----------------------------------------------
+# Measured in bench/pdf_profile.py and bench/README.md ("PDF rendering"). A `pdf` worker's pool process
+# renders one document at a time and builds this once, in warm_up().
+
+PRINT_STYLESHEET = "pdf/print.css"
+
+# WeasyPrint's user-agent stylesheet styles six pseudo-elements of *every* element (`::marker`, and
+# `::footnote-call`, `::footnote-marker`, `::note-call`, `::note-marker`, `::note-callback`), so each element's
+# style was computed seven times: 14 % of a 200-service directory's render. Our documents have list markers
+# only on `li` and use no footnotes or notes (`float: footnote`), so the marker rule is narrowed to the
+# elements that have markers and the five note rules are left out; every other rule is WeasyPrint's own.
+UA_NARROWED = {"::marker": "li::marker, summary::marker"}
+UA_LEFT_OUT = {"::footnote-call", "::footnote-marker", "::note-call", "::note-marker", "::note-callback"}
 
 
-def _font_config():
-    # One per process (a prefork worker renders one document at a time): fontconfig is set up once.
-    global _FONT_CONFIG
-    if _FONT_CONFIG is None:
+def user_agent_stylesheet_text() -> str:
+    """WeasyPrint's HTML user-agent stylesheet with the changes above. Fails loudly if a WeasyPrint upgrade
+    changed the rules it expects, rather than silently styling documents differently."""
+    import tinycss2
+    from weasyprint.html import UA
+
+    rules, seen = [], set()
+    for rule in tinycss2.parse_stylesheet(UA, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "counter-style":
+            continue  # already registered by WeasyPrint (html.UA_COUNTER_STYLE), which every render copies
+        text = rule.serialize()
+        if rule.type == "qualified-rule":
+            prelude = tinycss2.serialize(rule.prelude).strip()
+            if prelude in UA_LEFT_OUT:
+                seen.add(prelude)
+                continue
+            if prelude in UA_NARROWED:
+                seen.add(prelude)
+                text = UA_NARROWED[prelude] + " {" + tinycss2.serialize(rule.content) + "}"
+        rules.append(text)
+    expected = UA_LEFT_OUT | set(UA_NARROWED)
+    if seen != expected:
+        raise RuntimeError(f"WeasyPrint's user-agent stylesheet changed: expected rules {sorted(expected - seen)}")
+    return "\n".join(rules)
+
+
+class Renderer:
+    """Fontconfig, the parsed stylesheets and WeasyPrint's HTML class, made once per process."""
+
+    def __init__(self):
+        from weasyprint import CSS, HTML
         from weasyprint.text.fonts import FontConfiguration
 
-        _FONT_CONFIG = FontConfiguration()
-    return _FONT_CONFIG
+        self.font_config = FontConfiguration()
+        user_agent = CSS(string=user_agent_stylesheet_text())
+
+        class DocumentHTML(HTML):
+            def _ua_stylesheets(self, forms=False):  # our documents have no form fields (forms=False)
+                return [user_agent]
+
+        self.html_class = DocumentHTML
+        self._stylesheets = {}
+
+    def stylesheet(self, name: str):
+        """A static stylesheet, fetched through the safe fetcher and parsed once, not again for every document."""
+        from weasyprint import CSS
+
+        if name not in self._stylesheets:
+            self._stylesheets[name] = CSS(
+                url=f"{DOCUMENT_ORIGIN}{STATIC_PREFIX}{name}",
+                url_fetcher=safe_url_fetcher_class()(),
+                font_config=self.font_config,
+            )
+        return self._stylesheets[name]
+
+
+_RENDERER = None
+
+
+def renderer() -> Renderer:
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = Renderer()
+    return _RENDERER
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_saved = gc.get_threshold()
+
+
+@contextmanager
+def fewer_collections():
+    """Python's cyclic garbage collector runs after every 700 new objects by default; a render makes millions of
+    small ones (boxes, styles, PDF objects) that live until it ends, so those collections walk them again and
+    again for nothing: 5–8 % of a render. Collect far less often while rendering (the collector still runs),
+    then as before. The setting is process-wide, so nested and concurrent renders are counted and only the
+    last one out restores it."""
+    global _gc_depth, _gc_saved
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(50_000, 20, 100)
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def warm_up() -> None:
-    """Import WeasyPrint, set up fontconfig and lay out a page once, so a worker's first real render is as fast
-    as the rest."""
-    html_to_pdf(
-        '<html lang="en-GB"><head><title>Warm-up</title>'
-        f'<link rel="stylesheet" href="{STATIC_PREFIX}pdf/print.css"></head><body><p>Warm-up</p></body></html>'
+    """Import WeasyPrint, set up fontconfig, parse the stylesheets and lay out a page once, so a worker's first
+    real render is as fast as the rest."""
+    html_to_pdf('<html lang="en-GB"><head><title>Warm-up</title></head><body><p>Warm-up</p></body></html>')
+
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
+def html_to_pdf(html: str, stylesheets: tuple[str, ...] = (PRINT_STYLESHEET,)) -> RenderedDocument:
+    """Lay out HTML as a tagged, accessible A4 PDF (PDF/UA-1) with the print stylesheet, fetching only the
+    project's static files."""
+    document = layout(html, stylesheets)
+    with fewer_collections():
+        content = document.write_pdf(**PDF_OPTIONS)
+    return RenderedDocument(
+        content, len(document.pages), hashlib.sha256(content).hexdigest(), document.url_fetcher.refused
     )
 
 
-def html_to_pdf(html: str) -> RenderedDocument:
-    """Lay out HTML as a tagged, accessible A4 PDF (PDF/UA-1), fetching only the project's static files."""
-    from weasyprint import HTML
-
+def layout(html: str, stylesheets: tuple[str, ...] = (PRINT_STYLESHEET,), tagged: bool = True):
+    """WeasyPrint's laid-out Document (its pages and boxes), before it is written as a PDF."""
+    current = renderer()
     fetcher = safe_url_fetcher_class()()
-    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-    # Laid out once: the page count comes from the layout, not from parsing the file back.
-    document = HTML(string=html, base_url=DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).render(
-        font_config=_font_config(), **options
-    )
-    content = document.write_pdf(**options)
-    return RenderedDocument(content, len(document.pages), hashlib.sha256(content).hexdigest(), fetcher.refused)
+    with fewer_collections():
+        # Laid out once: the page count comes from the layout, not from parsing the file back.
+        document = current.html_class(string=html, base_url=DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).render(
+            font_config=current.font_config,
+            stylesheets=[current.stylesheet(name) for name in stylesheets],
+            **(PDF_OPTIONS if tagged else {}),
+        )
+    return document
 
 
 # --- What each document shows -----------------------------------------------------------------------
@@ -192,9 +302,10 @@ def caf_context(assessment) -> dict:
     }
 
 
-def directory_context(version) -> dict:
-    """The published directory grouped by type of service, each entry once, under its first type."""
-    content = version.content
+def directory_context(version, content: dict | None = None) -> dict:
+    """The published directory grouped by type of service, each entry once, under its first type (`content`:
+    the version's, if already read)."""
+    content = version.content if content is None else content
     groups: dict[str, list[dict]] = {}
     for section in content.get("sections", []):
         for entry in section.get("entries", []):
@@ -251,12 +362,18 @@ def _job_context(job) -> dict:
     }
 
 
-def _directory_version(job):
-    return directory_version_model().objects.select_related("directory__setting").get(pk=job.directory_version_id)
+def _directory_context(job) -> dict:
+    """The directory a job shows. Its content (megabytes of JSON at 5,000 services, 0.1 s to read and decode) is
+    read through directory.selectors.version_content, which keeps a published version's content decoded in each
+    process: every part of a directory laid out in parts, and the join, would otherwise read it again."""
+    from directory.selectors import version_content
+
+    version = directory_version_model().objects.defer("content").get(pk=job.directory_version_id)
+    return directory_context(version, version_content(version))
 
 
 def directory_job_context(job) -> dict:
-    return {**_job_context(job), **directory_context(_directory_version(job))}
+    return {**_job_context(job), **_directory_context(job)}
 
 
 def render_job(job) -> RenderedDocument:
@@ -268,7 +385,7 @@ def render_job(job) -> RenderedDocument:
         assessment = Assessment.objects.select_related("child", "assessor", "assessor_agency").get(pk=job.assessment_id)
         html = render_to_string("caf/pdf/caf.html", {**context, **caf_context(assessment)})
     else:
-        html = render_to_string("caf/pdf/directory.html", {**context, **directory_context(_directory_version(job))})
+        html = render_to_string("caf/pdf/directory.html", {**context, **_directory_context(job)})
     return html_to_pdf(html)
 
 
@@ -277,18 +394,20 @@ def render_directory_part(context: dict, part: list[tuple[int, int]]) -> Rendere
     return html_to_pdf(render_to_string("caf/pdf/directory_part.html", directory_part_context(context, part)))
 
 
-def join_directory(context: dict, parts: list[list[tuple[int, int]]], part_files: list[bytes]) -> RenderedDocument:
-    """The whole directory from its parts: the front pages (title, contents with each group's page, known now),
-    every part in order with its tagged structure, bookmarks and links, then "Page N of M" on every page."""
+def join_directory(context: dict, parts: list[list[tuple[int, int]]], part_files: list) -> RenderedDocument:
+    """The whole directory from its parts (each a PDF's bytes or file): the front pages (title, contents with
+    each group's page, known now), every part in order with its tagged structure, bookmarks and links, then
+    "Page N of M" on every page."""
     from . import pdf_join
 
+    opened = [pdf_join.open_pdf(source) for source in part_files]  # each part opened once
     starts = {}  # group index -> (part number, its anchor's page in the part)
-    for number, (part, content) in enumerate(zip(parts, part_files, strict=True)):
-        pages = pdf_join.named_destination_pages(content)
+    for number, (part, pdf) in enumerate(zip(parts, opened, strict=True)):
+        pages = pdf_join.named_destination_pages(pdf)
         for group in directory_part_context(context, part)["groups"]:
             if group["starts_here"]:
                 starts[group["index"]] = (number, pages.get(group["anchor"], 0))
-    part_pages = [pdf_join.page_count(content) for content in part_files]
+    part_pages = [len(pdf.pages) for pdf in opened]
     front_pages = 1
     for _ in range(3):  # the contents' page numbers depend on how many pages the front takes
         first_page = [front_pages + sum(part_pages[:n]) + 1 for n in range(len(parts))]
@@ -301,9 +420,28 @@ def join_directory(context: dict, parts: list[list[tuple[int, int]]], part_files
             break
         front_pages = front.page_count
     total = front.page_count + sum(part_pages)
-    numbers = html_to_pdf(render_to_string("caf/pdf/page_numbers.html", {"pages": range(total)}))
-    content = pdf_join.join(front.content, part_files, numbers.content)
+    content = pdf_join.join(front.content, opened, page_number_pieces(total))
     return RenderedDocument(content, total, hashlib.sha256(content).hexdigest(), front.refused_urls)
+
+
+def page_number_pieces(total: int):
+    """The pieces of "Page N of {total}" laid out once, each alone where one render puts the page number, with
+    their widths from the layout (caf.pdf_join.PageNumberPieces stamps them on a joined file)."""
+    from weasyprint.formatting_structure import boxes
+
+    from .pdf_join import PageNumberPieces
+
+    texts = ["Page ", *"0123456789", f" of {total}"]
+    # Untagged: the pieces' glyphs are drawn on each page as an artifact (pagination, which PDF/UA asks to be one).
+    document = layout(render_to_string("caf/pdf/page_numbers.html", {"texts": texts}), tagged=False)
+    widths = []
+    for page in document.pages:
+        (margin_box,) = [box for box in page._page_box.children if isinstance(box, boxes.MarginBox)]
+        # In CSS pixels, the units of the text's position in WeasyPrint's content stream.
+        widths.append(sum(box.width for box in margin_box.descendants() if isinstance(box, boxes.TextBox)))
+    with fewer_collections():
+        content = document.write_pdf()
+    return PageNumberPieces(content, texts, widths)
 
 
 # --- Files --------------------------------------------------------------------------------------------

@@ -39,7 +39,9 @@ def structure_facts(content: bytes) -> dict:
         for annotation in page.obj.get("/Annots", pikepdf.Array())
         if "/StructParent" in annotation
     ]
+    marked = _marked_content(pdf, nums)
     return {
+        **marked,
         "elements": elements,
         "documents": elements.count("/Document"),
         "element_pages_in_order": pages_of_elements == sorted(pages_of_elements),
@@ -61,3 +63,43 @@ def _outline_titles(pdf) -> list[str]:
             titles.append(item.title)
             stack.extend(reversed(item.children))
     return titles
+
+
+def _marked_content(pdf, nums) -> dict:
+    """What each page's content (and the forms it draws) marks: every piece of text inside a marked-content
+    sequence (tagged with an MCID, or an artifact, as PDF/UA requires), and every MCID resolving through the
+    parent tree to a structure element of that page (an MCID inside a form needs the form's own /StructParents)."""
+    tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    counts = {"text_outside_marked_content": 0, "text_in_artifacts": 0, "tagged_text": 0, "unresolved_mcids": 0}
+
+    def walk(stream, resources, owners, page, stack):
+        xobjects = resources.get("/XObject", pikepdf.Dictionary()) if resources is not None else pikepdf.Dictionary()
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            name = str(operator)
+            if name in ("BDC", "BMC"):
+                stack.append(str(operands[0]))
+                properties = operands[1] if name == "BDC" else None
+                if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+                    mcid = int(properties.MCID)
+                    element = owners[mcid] if owners is not None and mcid < len(owners) else None
+                    if not isinstance(element, pikepdf.Dictionary) or element.get("/Pg", page).objgen != page.objgen:
+                        counts["unresolved_mcids"] += 1
+            elif name == "EMC":
+                stack.pop()
+            elif name in ("TJ", "Tj", "'", '"'):
+                if not stack:
+                    counts["text_outside_marked_content"] += 1
+                elif "/Artifact" in stack:
+                    counts["text_in_artifacts"] += 1
+                else:
+                    counts["tagged_text"] += 1
+            elif name == "Do" and str(operands[0]) in xobjects:
+                form = xobjects[str(operands[0])]
+                if form.get("/Subtype") == "/Form":
+                    form_owners = tree.get(int(form.StructParents)) if "/StructParents" in form else None
+                    walk(form, form.get("/Resources"), form_owners, page, list(stack))
+
+    for page in pdf.pages:
+        owners = tree.get(int(page.obj.StructParents)) if "/StructParents" in page.obj else None
+        walk(page, page.obj.get("/Resources"), owners, page.obj, [])
+    return counts

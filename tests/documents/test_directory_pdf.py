@@ -73,3 +73,52 @@ def test_a_directory_larger_than_one_part_is_joined_from_its_parts_in_process(
     structure = structure_facts(content)
     assert structure["documents"] == 1 and structure["dangling"] == 0
     assert structure["every_page_and_link_in_parent_tree"] and structure["parent_tree_keys_unique"]
+
+
+def test_each_part_made_moves_the_status_page_on_and_the_last_one_queues_the_join(
+    client, published, private_files, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The parts of a large directory as the workers make them, one task at a time: what the status page says
+    after each, and the join queued once, by the part that completes the set."""
+    from caf import document_services, tasks
+
+    from .pdf_structure import structure_facts
+
+    settings.DOCUMENT_DIRECTORY_PART_SIZE = 1  # two entries: two parts
+    monkeypatch.setattr(document_services, "_parts_dispatch", lambda job_id: "parts queued")  # the test runs them
+    joins = []
+    monkeypatch.setattr(tasks.render_document_join, "delay", joins.append)
+    url = reverse("directory-pdf", args=[published.directory.slug, published.number])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url)
+    job = DocumentJob.objects.get()
+    assert (job.status, job.parts_total, job.parts_done) == (DocumentJob.Status.RENDERING, 2, 0)
+    page = client.get(url).content.decode()
+    assert "Rendering part 1 of 2." in page and "0 of 2 parts made so far" in page
+
+    assert document_services.document_render_part(job.pk, 1) == "part ready"  # parts finish in any order
+    job.refresh_from_db()
+    assert job.parts_done == 1 and job.progress_at is not None and joins == []
+    assert "Rendering part 2 of 2." in client.get(url).content.decode()
+    first_progress = job.progress_at
+    assert document_services.document_render_part(job.pk, 1) == "part ready"  # delivered twice: counted once
+    job.refresh_from_db()
+    assert job.parts_done == 1 and joins == []
+
+    assert document_services.document_render_part(job.pk, 0) == "part ready"
+    job.refresh_from_db()
+    assert job.parts_done == 2 and job.progress_at >= first_progress and joins == [job.pk]
+    assert "Joining the 2 parts into one PDF." in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert document_services.document_render_join(job.pk) == DocumentJob.Status.READY
+    assert document_services.document_render_part(job.pk, 0) == "skipped"  # late: the job is made
+    assert not list(private_files.rglob("*.part-*"))
+    job.refresh_from_db()
+    content = (private_files / job.file).read_bytes()
+    text = " ".join(pdf_text(content).split())
+    assert "Baby weigh clinic" in text and "Room 4 on Tuesdays" in text and "Contents" in text
+    assert f"Page {job.page_count} of {job.page_count}" in text
+    structure = structure_facts(content)
+    assert structure["pages"] == job.page_count and structure["text_in_artifacts"] == job.page_count
+    assert structure["text_outside_marked_content"] == 0 and structure["unresolved_mcids"] == 0

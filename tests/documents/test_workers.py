@@ -235,8 +235,10 @@ def test_a_large_directory_is_rendered_in_parts_by_the_worker_and_reads_back_who
     structure = structure_facts(content)
     assert structure["documents"] == 1 and structure["dangling"] == 0
     assert structure["element_pages_in_order"] and structure["parent_tree_keys_unique"]
-    assert structure["every_page_and_link_in_parent_tree"]
+    assert structure["every_page_and_link_in_parent_tree"] and structure["unresolved_mcids"] == 0
     assert structure["pages_with_structure"] == facts["pages"]
+    # Every piece of text tagged, or an artifact: the page numbers stamped on at the join, one a page.
+    assert structure["text_outside_marked_content"] == 0 and structure["text_in_artifacts"] == facts["pages"]
     assert structure["elements"].count("/H3") == len(names)
     # Bookmarks: the title, then the contents and the groups beneath it, each service under its group.
     assert structure["outline"][0] == version.directory.title
