@@ -20,9 +20,12 @@ from .models import (
     DirectoryEntry,
     DirectorySection,
     DirectoryVersion,
+    Location,
     OpeningTime,
+    Postcode,
     PractitionerProfile,
     Service,
+    ServiceLocation,
 )
 
 
@@ -37,6 +40,8 @@ class Session:
     day: int
     opens_at: time
     closes_at: time
+    # None: every week; 1 to 4, or -1 for the last: that week of the month.
+    week_of_month: int | None = None
 
 
 def _profile_of(agency: Agency) -> AgencyProfile:
@@ -46,24 +51,42 @@ def _profile_of(agency: Agency) -> AgencyProfile:
         return AgencyProfile(agency=agency)
 
 
-def _sessions_differ(*, owner_field: str, owner, sessions: list[Session]) -> bool:
-    stored = sorted(OpeningTime.objects.filter(**{owner_field: owner}).values_list("day", "opens_at", "closes_at"))
-    return stored != sorted({(s.day, s.opens_at, s.closes_at) for s in sessions})
+def _session_rows(owner_field: str, owner, service_location=None):
+    rows = OpeningTime.objects.filter(**{owner_field: owner})
+    if owner_field == "service":
+        rows = rows.filter(service_location=service_location)
+    return rows
 
 
-def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session]) -> None:
+def _signature(session) -> tuple:
+    return (session.day, session.week_of_month or 0, session.opens_at, session.closes_at)
+
+
+def _sessions_differ(*, owner_field: str, owner, sessions: list[Session], service_location=None) -> bool:
+    stored = sorted(_signature(row) for row in _session_rows(owner_field, owner, service_location))
+    return stored != sorted({_signature(s) for s in sessions})
+
+
+def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session], service_location=None) -> None:
     """Replace the owner's opening times, leaving unchanged sessions (and their identifiers) as they are."""
-    existing = list(OpeningTime.objects.filter(**{owner_field: owner}))
-    wanted = {(s.day, s.opens_at, s.closes_at) for s in sessions}
+    existing = list(_session_rows(owner_field, owner, service_location))
+    wanted = {_signature(s) for s in sessions}
     kept = set()
     for row in existing:
-        signature = (row.day, row.opens_at, row.closes_at)
+        signature = _signature(row)
         if signature in wanted and signature not in kept:
             kept.add(signature)
         else:
             _as(row, actor).delete()
-    for day, opens_at, closes_at in sorted(wanted - kept):
-        row = OpeningTime(**{owner_field: owner}, day=day, opens_at=opens_at, closes_at=closes_at)
+    for day, week, opens_at, closes_at in sorted(wanted - kept):
+        row = OpeningTime(
+            **{owner_field: owner},
+            service_location=service_location,
+            day=day,
+            week_of_month=week or None,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        )
         row.full_clean()
         _as(row, actor).save()
 
@@ -308,3 +331,112 @@ def directory_publish(*, actor: User | None, directory: Directory) -> DirectoryV
     )
     version.save()
     return version
+
+
+# --- Where a service runs ----------------------------------------------------------------------------
+
+
+def postcode_point(postcode: str) -> tuple[float, float] | None:
+    """A postcode's centroid from the loaded postcode dataset, or None if the area has not loaded it."""
+    from agencies.models import normalise_postcode
+
+    if not postcode:
+        return None
+    row = Postcode.objects.filter(postcode=normalise_postcode(postcode)).values_list("latitude", "longitude").first()
+    return tuple(row) if row else None
+
+
+def _place_coordinates(location: Location) -> None:
+    # Entered or imported coordinates win; otherwise the postcode's centroid, marked as such.
+    if location.latitude is not None and not location.coordinates_from_postcode:
+        return
+    point = postcode_point(location.postcode) if location.kind == Location.Kind.PHYSICAL else None
+    if point:
+        location.latitude, location.longitude = point
+        location.coordinates_from_postcode = True
+    elif location.coordinates_from_postcode:
+        location.latitude = location.longitude = None
+        location.coordinates_from_postcode = False
+
+
+LOCATION_FIELDS = (
+    "kind",
+    "name",
+    "description",
+    "address_1",
+    "city",
+    "state_province",
+    "postcode",
+    "latitude",
+    "longitude",
+    "accessibility",
+)
+
+
+@transaction.atomic
+def service_location_add(
+    *, actor: User | None, service: Service, sessions: list[Session] = (), uuid=None, link_uuid=None, **fields
+) -> ServiceLocation:
+    """Add a place where the service runs (or at home, or online), with the service's times there."""
+    location = Location(**fields)
+    if uuid:
+        location.uuid = uuid
+    if location.kind != Location.Kind.PHYSICAL:
+        location.latitude = location.longitude = None
+    location.full_clean()
+    _place_coordinates(location)
+    _as(location, actor).save()
+    last = service.service_locations.order_by("-position").values_list("position", flat=True).first()
+    link = ServiceLocation(service=service, location=location, position=(last or 0) + 1)
+    if link_uuid:
+        link.uuid = link_uuid
+    link.full_clean()
+    _as(link, actor).save()
+    _set_sessions(actor, owner_field="service", owner=service, sessions=list(sessions), service_location=link)
+    _confirm_service(actor, service)
+    return link
+
+
+@transaction.atomic
+def service_location_update(
+    *, actor: User | None, link: ServiceLocation, sessions: list[Session] | None = None, **fields
+) -> ServiceLocation:
+    """Change one of the service's places or its times there; an unchanged save changes nothing."""
+    location = link.location
+    for name, value in fields.items():
+        setattr(location, name, value)
+    if location.kind != Location.Kind.PHYSICAL:
+        location.latitude = location.longitude = None
+        location.coordinates_from_postcode = False
+    if "latitude" in fields and fields["latitude"] is not None:
+        location.coordinates_from_postcode = False
+    location.full_clean()
+    _place_coordinates(location)
+    sessions_changed = sessions is not None and _sessions_differ(
+        owner_field="service", owner=link.service, sessions=sessions, service_location=link
+    )
+    if not (has_changes(location) or sessions_changed):
+        return link
+    if has_changes(location):
+        _as(location, actor).save()
+    if sessions_changed:
+        _set_sessions(actor, owner_field="service", owner=link.service, sessions=sessions, service_location=link)
+    _confirm_service(actor, link.service)
+    return link
+
+
+@transaction.atomic
+def service_location_remove(*, actor: User | None, link: ServiceLocation) -> None:
+    """Take a place off the service; the place itself goes too unless another service runs there."""
+    location, service = link.location, link.service
+    _as(link, actor).delete()
+    if not location.service_locations.exists():
+        _as(location, actor).delete()
+    _confirm_service(actor, service)
+
+
+def _confirm_service(actor, service: Service) -> None:
+    # Changing where a service runs is a change to the service: it counts as confirming it.
+    service.confirmed_at = timezone.now()
+    service.confirmed_by = actor
+    _as(service, actor).save()

@@ -13,6 +13,17 @@ urlpatterns = [
     path("agencies/<int:agency_id>/services/add/", views.service_add, name="directory-service-add"),
     path("services/<int:service_id>/edit/", views.service_edit, name="directory-service-edit"),
     path("services/<int:service_id>/confirm/", views.service_confirm, name="directory-service-confirm"),
+    path("services/<int:service_id>/places/add/", views.service_location_add, name="directory-service-location-add"),
+    path(
+        "services/<int:service_id>/places/<int:link_id>/",
+        views.service_location_edit,
+        name="directory-service-location-edit",
+    ),
+    path(
+        "services/<int:service_id>/places/<int:link_id>/remove/",
+        views.service_location_remove,
+        name="directory-service-location-remove",
+    ),
     path("settings/<int:agency_id>/start/", views.directory_start, name="directory-start"),
     path("directories/<int:directory_id>/", views.directory_draft, name="directory-draft"),
     path("directories/<int:directory_id>/edit/", views.directory_edit, name="directory-edit"),

@@ -15,6 +15,7 @@ from .forms import (
     DirectoryForm,
     EntryAddForm,
     EntryEditForm,
+    LocationForm,
     OpeningTimesForm,
     PractitionerProfileForm,
     PublicFilterForm,
@@ -210,6 +211,67 @@ def service_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
     services.service_confirm(actor=request.user, service=service)
     messages.success(request, f"{service.name} is confirmed as accurate today")
     return redirect("directory-agency", service.agency_id)
+
+
+def _link_of(service, link_id: int):
+    link = service.service_locations.select_related("location").filter(pk=link_id).first()
+    if link is None:
+        raise Http404("No such place for this service")
+    return link
+
+
+@login_required
+def service_location_add(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    form = LocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.service_location_add(
+                actor=request.user, service=service, sessions=form.cleaned_data["sessions"], **form.location_fields()
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{link.location} has been added to {service.name}")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_location_edit.html", {"nav": "directory", "service": service, "form": form}
+    )
+
+
+@login_required
+def service_location_edit(request: HttpRequest, service_id: int, link_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    link = _link_of(service, link_id)
+    form = LocationForm(request.POST or None, link=link)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_location_update(
+                actor=request.user, link=link, sessions=form.cleaned_data["sessions"], **form.location_fields()
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{link.location} has been saved")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_location_edit.html",
+        {"nav": "directory", "service": service, "link": link, "form": form},
+    )
+
+
+@login_required
+def service_location_remove(request: HttpRequest, service_id: int, link_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    link = _link_of(service, link_id)
+    if request.method == "POST":
+        services.service_location_remove(actor=request.user, link=link)
+        messages.success(request, f"{link.location} has been removed from {service.name}")
+        return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_location_remove.html", {"nav": "directory", "service": service, "link": link}
+    )
 
 
 # --- A setting's directory: draft, publish, versions ---------------------------------------------------
@@ -417,7 +479,13 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.PublicFilters(
-            search=data["search"].strip(), type=data["type"], outcome=data["outcome"], age=data["age"], day=data["day"]
+            search=data["search"].strip(),
+            type=data["type"],
+            outcome=data["outcome"],
+            age=data["age"],
+            day=data["day"],
+            point=form.point if data["postcode"] else None,
+            miles=data["miles"],
         )
     sections = selectors.search_version(content, filters)
     # Paginate entries across sections, keeping each page's entries under their section headings.

@@ -111,8 +111,6 @@ def world(db):
     )
     Service.objects.update(
         eligibility="Families in Northfield",
-        accessibility="Step-free access",
-        postcode="NF4 2RP",
         schedule_notes="Term time only",
         url="https://services.example.org/one",
         contact_name="Duty worker",
@@ -123,6 +121,18 @@ def world(db):
     for service in Service.objects.all():
         service.types.add(*by_taxonomy["service_types"][:2])
         service.outcomes.add(*by_taxonomy["ecm_outcomes"][:2])
+        directory_services.service_location_add(
+            actor=None,
+            service=service,
+            kind="physical",
+            name="Riverside Children's Centre",
+            address_1="Mill Lane",
+            city="Northfield",
+            state_province="Northfieldshire",
+            postcode="NF4 2RP",
+            accessibility="Step-free access",
+            sessions=[Session(3, time(13), time(15))],
+        )
     OpeningTime.objects.filter(service__isnull=False).delete()
     OpeningTime.objects.bulk_create(
         [
