@@ -50,6 +50,9 @@ class Command(BaseCommand):
             run = ImportRun.objects.filter(pk=resume).first()
             if run is None:
                 raise CommandError(f"There is no import run {resume}")
+            if run.status == ImportRun.Status.FAILED:
+                run.status, run.error = ImportRun.Status.RUNNING, ""
+                run.save(update_fields=["status", "error"])
         else:
             if not url.startswith(("http://", "https://")):
                 raise CommandError("--url must be an http or https address")
