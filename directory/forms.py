@@ -381,7 +381,11 @@ class EntryEditForm(GovukForm):
 class PublicFilterForm(GovukForm):
     """The public page's search and filters (sent with GET, so results can be linked and bookmarked)."""
 
-    input_widths = {"age": "govuk-input--width-3", "search": "govuk-input--width-20", "postcode": "govuk-input--width-10"}
+    input_widths = {
+        "age": "govuk-input--width-3",
+        "search": "govuk-input--width-20",
+        "postcode": "govuk-input--width-10",
+    }
 
     search = forms.CharField(label="Search", required=False, max_length=100)
     type = forms.ChoiceField(label="Type of service", required=False)
@@ -417,8 +421,14 @@ class PublicFilterForm(GovukForm):
         required=False,
         coerce=float,
         empty_value=None,
-        choices=[("", "Any distance"), ("1", "1 mile"), ("2", "2 miles"), ("5", "5 miles"), ("10", "10 miles"),
-                 ("20", "20 miles")],
+        choices=[
+            ("", "Any distance"),
+            ("1", "1 mile"),
+            ("2", "2 miles"),
+            ("5", "5 miles"),
+            ("10", "10 miles"),
+            ("20", "20 miles"),
+        ],
     )
 
     def __init__(self, *args, type_choices, outcome_choices, **kwargs):
@@ -474,9 +484,9 @@ class LocationForm(SessionsMixin, GovukForm):
             self.fields[name] = _model_field(Location, name)
         self.fields["kind"].widget = forms.RadioSelect(choices=Location.Kind.choices)
         self.fields["kind"].label = "Where does it run?"
-        self.fields["latitude"].help_text = (
-            "Optional. Leave both empty to place it at its postcode's centre, like 52.6309 and -1.1398."
-        )
+        self.fields[
+            "latitude"
+        ].help_text = "Optional. Leave both empty to place it at its postcode's centre, like 52.6309 and -1.1398."
         for name in ("latitude", "longitude"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
             self.fields[name].error_messages["invalid"] = f"Enter the {name} as a number, like 52.6309"

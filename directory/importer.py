@@ -64,7 +64,9 @@ class ImportReport:
 
     # The lists the command and the older callers print.
     def _labels(self, outcome):
-        return [r["label"] + (f": {r['reason']}" if r["reason"] else "") for r in self.records if r["outcome"] == outcome]
+        return [
+            r["label"] + (f": {r['reason']}" if r["reason"] else "") for r in self.records if r["outcome"] == outcome
+        ]
 
     @property
     def created(self):
@@ -91,9 +93,8 @@ class ImportReport:
 
     def as_data(self) -> dict:
         return {
-            "counts": {o: self.count(o) for o in ("created", "updated", "unchanged", "rejected")} | {
-                "partly": len(self.partly)
-            },
+            "counts": {o: self.count(o) for o in ("created", "updated", "unchanged", "rejected")}
+            | {"partly": len(self.partly)},
             "records": self.records,
             "organisations_created": self.organisations_created,
             "terms_created": self.terms_created,
@@ -124,8 +125,10 @@ def _services_of_object(data: dict) -> list:
         # organization_full: its services carry the organisation only by id, so give it to each of them.
         org = {k: v for k, v in data.items() if k != "services"}
         if "name" in org and "id" in org:
-            return [dict(s, organization=s.get("organization") or org) if isinstance(s, dict) else s
-                    for s in data["services"]]
+            return [
+                dict(s, organization=s.get("organization") or org) if isinstance(s, dict) else s
+                for s in data["services"]
+            ]
         return data["services"]
     if isinstance(data.get("service"), dict) and isinstance(data.get("location"), dict):
         # service_at_location_full: the service, with this location as one of its own.
@@ -235,7 +238,9 @@ def _find_nul(value, path="") -> str | None:
 
 
 def _time(value: str) -> time:
-    match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9](?:\.[0-9]+)?)?(Z|[+-][0-9:]+)?", value.strip())
+    match = re.fullmatch(
+        r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9](?:\.[0-9]+)?)?(Z|[+-][0-9:]+)?", value.strip()
+    )
     if not match:
         raise ValueError(f"{value!r} is not a time")
     return time(int(match[1]), int(match[2]))
@@ -264,7 +269,9 @@ def _sessions(schedules: list, notes: list, where: str = "") -> list:
         freq = (item.get("freq") or "WEEKLY").upper()
         if not (item.get("byday") and item.get("opens_at") and item.get("closes_at")):
             text = item.get("description") or item.get("notes") or ""
-            notes.append(f"{label}: no day and times to keep" + (f" (its text “{text[:80]}” is in the notes)" if text else ""))
+            notes.append(
+                f"{label}: no day and times to keep" + (f" (its text “{text[:80]}” is in the notes)" if text else "")
+            )
             continue
         if freq not in ("WEEKLY", "MONTHLY") or (item.get("interval") not in (None, 1)):
             notes.append(f"{label}: every {item.get('interval')} {freq.lower()} is not kept (only weekly or monthly)")
@@ -313,8 +320,10 @@ def _taxonomy_terms(record: dict, report: ImportReport, notes: list) -> tuple[li
             continue
         created = _create_term(term_id, term, report)
         if created is None:
-            notes.append(f"attributes/{index}: taxonomy term {term_id} is unknown here and the feed does not say "
-                         "which vocabulary it belongs to; not kept")
+            notes.append(
+                f"attributes/{index}: taxonomy term {term_id} is unknown here and the feed does not say "
+                "which vocabulary it belongs to; not kept"
+            )
         else:
             found[term_id] = created
     terms = list(found.values())
@@ -481,7 +490,9 @@ def _locations(record: dict, notes: list) -> list[dict]:
                 "latitude": location.get("latitude") if kind == Location.Kind.PHYSICAL else None,
                 "longitude": location.get("longitude") if kind == Location.Kind.PHYSICAL else None,
                 "accessibility": "\n".join(a for a in accessibility if a)[:2000],
-                "schedules": [s for s in record.get("schedules") or [] if s.get("service_at_location_id") == link.get("id")],
+                "schedules": [
+                    s for s in record.get("schedules") or [] if s.get("service_at_location_id") == link.get("id")
+                ],
             }
         )
     return places
@@ -499,7 +510,9 @@ def _organisation(record: dict, report: ImportReport, orgs: Organisations, notes
     org = record.get("organization") if isinstance(record.get("organization"), dict) else None
     org_id = (org or {}).get("id") or record.get("organization_id")
     if not org_id:
-        raise ValidationError({"organization_id": "The service names no organisation (organization or organization_id)"})
+        raise ValidationError(
+            {"organization_id": "The service names no organisation (organization or organization_id)"}
+        )
     org_id = str(org_id)
     if record.get("organization_id") and org and str(record["organization_id"]) != org_id:
         raise ValidationError({"organization_id": "organization_id and organization/id disagree"})
@@ -510,7 +523,10 @@ def _organisation(record: dict, report: ImportReport, orgs: Organisations, notes
         org = orgs.seen.get(org_id) or (orgs.fetch(org_id) if orgs.fetch else None)
     if not org or not org.get("name"):
         raise ValidationError(
-            {"organization_id": f"organisation {org_id} is not in this feed or this directory, so the service has no provider"}
+            {
+                "organization_id": f"organisation {org_id} is not in this feed or this directory, "
+                "so the service has no provider"
+            }
         )
     orgs.seen[org_id] = org
     name = org["name"].strip()[:200]
@@ -525,8 +541,9 @@ def _organisation(record: dict, report: ImportReport, orgs: Organisations, notes
     if Agency.objects.filter(name=name).exists():
         # Another organisation of the same name (a different id): they stay two.
         name = f"{name[:150]} (organisation {org_id[:8]})"
-        notes.append(f"organization/name: another organisation is already called {org['name']!r}; "
-                     f"this one is kept as {name!r}")
+        notes.append(
+            f"organization/name: another organisation is already called {org['name']!r}; this one is kept as {name!r}"
+        )
     email = org.get("email") or ""
     website = org.get("website") or ""
     try:
@@ -601,14 +618,24 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
         types, outcome_terms, others = _taxonomy_terms(record, report, notes)
         places = _locations(record, notes)
         linked = {p["link_uuid"] for p in places}
-        own_schedules = [s for s in record.get("schedules") or [] if s.get("service_at_location_id") not in linked or not s.get("service_at_location_id")]
+        own_schedules = [
+            s
+            for s in record.get("schedules") or []
+            if s.get("service_at_location_id") not in linked or not s.get("service_at_location_id")
+        ]
         sessions = _sessions(own_schedules, notes)
         existing = Service.objects.filter(uuid=record["id"]).first()
         if existing is not None and existing.agency_id != agency.pk:
             raise ValidationError({"id": "The service's identifier belongs to a service of another organisation"})
         if existing is None:
             service = services.service_create(
-                actor=None, agency=agency, types=types, outcomes=outcome_terms, sessions=sessions, uuid=record["id"], **fields
+                actor=None,
+                agency=agency,
+                types=types,
+                outcomes=outcome_terms,
+                sessions=sessions,
+                uuid=record["id"],
+                **fields,
             )
             service.other_terms.set(others)
             _set_places(service, places, notes)

@@ -109,7 +109,9 @@ def schedule(row: OpeningTime, *, service_id: str, link: ServiceLocation | None,
     byday = ICAL_DAYS[row.day]
     data = {
         # Derived from the session itself, so a round trip through an import keeps it.
-        "id": derived_id(owner, f"schedule:{row.week_of_month or ''}{byday}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"),
+        "id": derived_id(
+            owner, f"schedule:{row.week_of_month or ''}{byday}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"
+        ),
         "service_id": service_id,
         "service_at_location_id": str(link.uuid) if link else None,
         "freq": "MONTHLY" if row.week_of_month else "WEEKLY",

@@ -276,3 +276,5 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Anything else under the API: a JSON 404, never the site's HTML page."""
     return JsonResponse({"error": "Not found: this API has no such endpoint"}, status=404)
 
+
+not_found.parameters = ()  # it takes no parameters: any query string is still a JSON 404

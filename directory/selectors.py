@@ -326,9 +326,10 @@ def _fill_coordinates(sections) -> None:
     wanted = {p["postcode"] for p in places if p["latitude"] is None and p["postcode"]}
     if not wanted:
         return
-    points = {row[0]: row[1:] for row in Postcode.objects.filter(postcode__in=wanted).values_list(
-        "postcode", "latitude", "longitude"
-    )}
+    points = {
+        row[0]: row[1:]
+        for row in Postcode.objects.filter(postcode__in=wanted).values_list("postcode", "latitude", "longitude")
+    }
     for place in places:
         if place["latitude"] is None and place["postcode"] in points:
             place["latitude"], place["longitude"] = points[place["postcode"]]
@@ -621,8 +622,11 @@ def openreferral_services(filters: OpenReferralFilters | None = None):
         services = services.filter(sessions)
     if _distinct_needed(filters):
         # Distinct through a subquery, so the page's ORDER BY and OFFSET stay cheap.
-        services = listed_services().select_related("agency__directory_profile").order_by("name", "pk").filter(
-            pk__in=services.values("pk")
+        services = (
+            listed_services()
+            .select_related("agency__directory_profile")
+            .order_by("name", "pk")
+            .filter(pk__in=services.values("pk"))
         )
     return services
 
@@ -695,9 +699,7 @@ def openreferral_service_locations(
     links = links.filter(location__latitude__isnull=False, location__longitude__isnull=False)
     if metres is not None:
         south, north, west, east = bounding_box(*point, metres)
-        links = links.filter(
-            location__latitude__range=(south, north), location__longitude__range=(west, east)
-        )
+        links = links.filter(location__latitude__range=(south, north), location__longitude__range=(west, east))
     links = links.annotate(distance=_distance_metres(*point))
     if metres is not None:
         links = links.filter(distance__lte=metres)

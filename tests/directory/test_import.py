@@ -122,8 +122,14 @@ def test_what_real_feeds_carry_is_kept(tmp_path, db):
         schedules=[
             {"id": new_id(), "freq": "WEEKLY", "byday": "MO,WE", "opens_at": "09:00", "closes_at": "11:30"},
             {"id": new_id(), "freq": "MONTHLY", "byday": "1TU", "opens_at": "18:00:00", "closes_at": "20:00:00"},
-            {"id": new_id(), "freq": "MONTHLY", "bymonthday": "15", "opens_at": "10:00", "closes_at": "12:00",
-             "byday": "FR"},
+            {
+                "id": new_id(),
+                "freq": "MONTHLY",
+                "bymonthday": "15",
+                "opens_at": "10:00",
+                "closes_at": "12:00",
+                "byday": "FR",
+            },
         ],
         attributes=[
             {
@@ -149,9 +155,15 @@ def test_what_real_feeds_carry_is_kept(tmp_path, db):
                     "latitude": 52.91,
                     "longitude": -0.59,
                     "addresses": [
-                        {"id": new_id(), "address_1": "1 Hall Road", "city": "Northfield",
-                         "state_province": "Northfieldshire", "postal_code": "nf42rp", "country": "GB",
-                         "address_type": "physical"}
+                        {
+                            "id": new_id(),
+                            "address_1": "1 Hall Road",
+                            "city": "Northfield",
+                            "state_province": "Northfieldshire",
+                            "postal_code": "nf42rp",
+                            "country": "GB",
+                            "address_type": "physical",
+                        }
                     ],
                 },
             },

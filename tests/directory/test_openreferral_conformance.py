@@ -91,38 +91,70 @@ def directory_data(db):
 
     def place(service, postcode, name, **extra):
         return services.service_location_add(
-            actor=None, service=service, kind="physical", name=name, address_1="1 High Street",
-            city="Northfield", state_province="Northfieldshire", postcode=postcode, **extra,
+            actor=None,
+            service=service,
+            kind="physical",
+            name=name,
+            address_1="1 High Street",
+            city="Northfield",
+            state_province="Northfieldshire",
+            postcode=postcode,
+            **extra,
         )
 
     health, charity, council = agency("Health team"), agency("Family charity"), agency("Council")
     hidden = agency("Unlisted agency", listed=False)
     made["baby"] = services.service_create(
-        actor=None, agency=health, name="Baby and child clinic", description="Weighing and feeding",
-        types=[types["group"]], outcomes=[outcomes["be_healthy"]], minimum_age=0, maximum_age=4,
-        sessions=[Session(2, time(9, 30), time(11, 30))], url="https://health.example.org/clinic",
+        actor=None,
+        agency=health,
+        name="Baby and child clinic",
+        description="Weighing and feeding",
+        types=[types["group"]],
+        outcomes=[outcomes["be_healthy"]],
+        minimum_age=0,
+        maximum_age=4,
+        sessions=[Session(2, time(9, 30), time(11, 30))],
+        url="https://health.example.org/clinic",
         contact_email="clinic@health.example.org",
     )
     place(made["baby"], "NF4 2RP", "Riverside Children's Centre", accessibility="Step-free")
     place(made["baby"], "NF3 7WH", "The Willows", sessions=[Session(4, time(13), time(15))])
     made["parents"] = services.service_create(
-        actor=None, agency=charity, name="Parents' evening group", types=[types["group"]],
-        outcomes=[outcomes["positive_contribution"]], minimum_age=16,
+        actor=None,
+        agency=charity,
+        name="Parents' evening group",
+        types=[types["group"]],
+        outcomes=[outcomes["positive_contribution"]],
+        minimum_age=16,
         sessions=[Session(3, time(18), time(20)), Session(2, time(18), time(20), week_of_month=1)],
     )
     place(made["parents"], "NF2 8PR", "Brightways House")
     made["chat"] = services.service_create(
-        actor=None, agency=charity, name="Online chat for teenagers", types=[types["advice"]],
-        minimum_age=13, maximum_age=19, sessions=[Session(5, time(16), time(21))],
+        actor=None,
+        agency=charity,
+        name="Online chat for teenagers",
+        types=[types["advice"]],
+        minimum_age=13,
+        maximum_age=19,
+        sessions=[Session(5, time(16), time(21))],
     )
     services.service_location_add(actor=None, service=made["chat"], kind="online")
     made["visits"] = services.service_create(
-        actor=None, agency=council, name="Family support visits", types=[types["outreach"], types["practical"]],
-        outcomes=[outcomes["stay_safe"]], minimum_age=0, maximum_age=18,
+        actor=None,
+        agency=council,
+        name="Family support visits",
+        types=[types["outreach"], types["practical"]],
+        outcomes=[outcomes["stay_safe"]],
+        minimum_age=0,
+        maximum_age=18,
     )
     services.service_location_add(actor=None, service=made["visits"], kind="home")
     made["housing"] = services.service_create(
-        actor=None, agency=council, name="Housing advice", types=[types["advice"]], minimum_age=16,
+        actor=None,
+        agency=council,
+        name="Housing advice",
+        types=[types["advice"]],
+        minimum_age=16,
         sessions=[Session(1, time(9), time(16, 30))],
     )
     place(made["housing"], "NF1 2CC", "Civic Centre")
@@ -222,8 +254,11 @@ def test_cors_preflight_and_head_are_answered_on_every_path_errors_included(api,
             api,
             path,
             "OPTIONS",
-            {"Origin": "https://fis.example.org", "Access-Control-Request-Method": "GET",
-             "Access-Control-Request-Headers": "accept"},
+            {
+                "Origin": "https://fis.example.org",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "accept",
+            },
         )
         assert status in (200, 204) and headers["Access-Control-Allow-Origin"] == "*"
         assert "GET" in headers["Access-Control-Allow-Methods"] and "accept" in headers["Access-Control-Allow-Headers"]
@@ -235,9 +270,15 @@ def test_cors_preflight_and_head_are_answered_on_every_path_errors_included(api,
 
 @pytest.mark.parametrize(
     "path",
-    ["/no-such-thing", "/services/not-a-uuid", "/services/00000000-0000-4000-8000-000000000000",
-     "/taxonomies/00000000-0000-4000-8000-000000000000", "/taxonomy_terms/nope",
-     "/service_at_locations/00000000-0000-4000-8000-000000000000", "/services/"],
+    [
+        "/no-such-thing",
+        "/services/not-a-uuid",
+        "/services/00000000-0000-4000-8000-000000000000",
+        "/taxonomies/00000000-0000-4000-8000-000000000000",
+        "/taxonomy_terms/nope",
+        "/service_at_locations/00000000-0000-4000-8000-000000000000",
+        "/services/",
+    ],
 )
 def test_not_found_is_json_with_cors(api, path):
     status, headers, body = fetch(api, path)
@@ -247,7 +288,11 @@ def test_not_found_is_json_with_cors(api, path):
 
 def test_a_post_is_refused_as_json(api):
     status, headers, body = fetch(api, "/services", "POST")
-    assert status == 405 and headers["Content-Type"] == "application/json" and headers["Access-Control-Allow-Origin"] == "*"
+    assert (
+        status == 405
+        and headers["Content-Type"] == "application/json"
+        and headers["Access-Control-Allow-Origin"] == "*"
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,8 +334,13 @@ def test_each_filter_gives_the_answer_worked_out_by_hand(api, directory_data):
     outcomes = Taxonomy.objects.get(code="ecm_outcomes").uuid
     charity = directory_data["chat"].agency.directory_profile.uuid
     expected = {
-        "": {"Baby and child clinic", "Parents' evening group", "Online chat for teenagers", "Family support visits",
-             "Housing advice"},
+        "": {
+            "Baby and child clinic",
+            "Parents' evening group",
+            "Online chat for teenagers",
+            "Family support visits",
+            "Housing advice",
+        },
         "search=Baby+clinic": {"Baby and child clinic"},  # words, not the phrase
         "search=family+support": {"Family support visits"},
         f"taxonomy_term_id={group}": {"Baby and child clinic", "Parents' evening group"},
@@ -304,8 +354,13 @@ def test_each_filter_gives_the_answer_worked_out_by_hand(api, directory_data):
         "minimum_age=13": {"Parents' evening group", "Online chat for teenagers", "Housing advice"},
         "maximum_age=4": {"Baby and child clinic"},
         "minimum_age=0&maximum_age=18": {"Baby and child clinic", "Family support visits"},
-        "modified_after=2000-01-01T00:00:00Z": {"Baby and child clinic", "Parents' evening group",
-                                                "Online chat for teenagers", "Family support visits", "Housing advice"},
+        "modified_after=2000-01-01T00:00:00Z": {
+            "Baby and child clinic",
+            "Parents' evening group",
+            "Online chat for teenagers",
+            "Family support visits",
+            "Housing advice",
+        },
         "modified_after=2999-01-01": set(),
     }
     for query, answer in expected.items():

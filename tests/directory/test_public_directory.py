@@ -139,8 +139,14 @@ def test_the_public_directory_finds_what_is_within_a_distance_of_a_postcode_near
 ):
     far = services.service_create(actor=other_manager, agency=listed_agency, name="Far away group")
     services.service_location_add(
-        actor=other_manager, service=far, kind="physical", name="The Willows", address_1="Hospital Road",
-        city="Northfield", state_province="Northfieldshire", postcode="NF3 7WH",
+        actor=other_manager,
+        service=far,
+        kind="physical",
+        name="The Willows",
+        address_1="Hospital Road",
+        city="Northfield",
+        state_province="Northfieldshire",
+        postcode="NF3 7WH",
     )
     online = services.service_create(actor=other_manager, agency=listed_agency, name="Online chat")
     services.service_location_add(actor=other_manager, service=online, kind="online")
