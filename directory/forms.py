@@ -538,3 +538,45 @@ LOCATION_FORM_FIELDS = [
     "accessibility",
     "description",
 ]
+
+
+class ImportForm(GovukForm):
+    """Bring in an Open Referral UK feed: a file, or the address of a publisher's API."""
+
+    input_widths = {"url": "govuk-input--width-30"}
+
+    url = forms.URLField(
+        label="The feed's address",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The /services address of an Open Referral UK API, like https://fis.example.org/openreferral/services. "
+        "Every page is imported.",
+        error_messages={"invalid": "Enter a web address in the correct format, like https://fis.example.org/services"},
+    )
+    upload = forms.FileField(
+        label="Or upload a feed file",
+        required=False,
+        help_text="A JSON file of services, a page of them, a service or an organisation with its services.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["upload"].widget
+        widget.attrs["class"] = "govuk-file-upload"
+        widget.attrs["accept"] = ".json,application/json"
+        widget.govuk_kind = "file"
+
+    def clean_upload(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data.get("upload")
+        if upload and upload.size > settings.DIRECTORY_IMPORT_MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"The file must be smaller than {settings.DIRECTORY_IMPORT_MAX_UPLOAD_MB} MB")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and bool(cleaned.get("url")) == bool(cleaned.get("upload")):
+            self.add_error("url", "Give the feed's address or upload a feed file (one of them)")
+        return cleaned

@@ -48,4 +48,3 @@ class OpenReferralMiddleware:
             if header in response:
                 replacement[header] = response[header]
         return replacement
-

@@ -715,6 +715,13 @@ def openreferral_service_location(link_uuid) -> ServiceLocation | None:
     )
 
 
+def import_runs_of(setting: Agency):
+    """The setting's import runs, newest first, without their reports (read one run at a time)."""
+    from .models import ImportRun
+
+    return ImportRun.objects.filter(setting=setting).select_related("started_by").defer("report")
+
+
 def taxonomies():
     return Taxonomy.objects.order_by("code")
 

@@ -25,6 +25,8 @@ urlpatterns = [
         name="directory-service-location-remove",
     ),
     path("settings/<int:agency_id>/start/", views.directory_start, name="directory-start"),
+    path("settings/<int:agency_id>/imports/", views.import_list, name="directory-imports"),
+    path("settings/<int:agency_id>/imports/<int:run_id>/", views.import_detail, name="directory-import"),
     path("directories/<int:directory_id>/", views.directory_draft, name="directory-draft"),
     path("directories/<int:directory_id>/edit/", views.directory_edit, name="directory-edit"),
     path("directories/<int:directory_id>/history/", views.directory_history, name="directory-history"),

@@ -15,6 +15,7 @@ from .forms import (
     DirectoryForm,
     EntryAddForm,
     EntryEditForm,
+    ImportForm,
     LocationForm,
     OpeningTimesForm,
     PractitionerProfileForm,
@@ -447,6 +448,61 @@ def directory_publish(request: HttpRequest, directory_id: int) -> HttpResponse:
             "changes": selectors.directory_changes(directory),
             "latest": selectors.latest_version(directory),
             "error": error,
+        },
+    )
+
+
+# --- Importing a feed -------------------------------------------------------------------------------------
+
+IMPORT_REPORT_ROWS = 500
+
+
+@login_required
+def import_list(request: HttpRequest, agency_id: int) -> HttpResponse:
+    setting = access.get_setting_for_coordinator(request.user, agency_id)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.import_start(
+                actor=request.user, setting=setting, url=form.cleaned_data["url"], upload=form.cleaned_data["upload"]
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"The import of {run.source} has started")
+            return redirect("directory-import", setting.pk, run.pk)
+    runs = selectors.import_runs_of(setting)
+    return render(
+        request, "directory/import_list.html", {"nav": "directory", "setting": setting, "form": form, "runs": runs}
+    )
+
+
+@login_required
+def import_detail(request: HttpRequest, agency_id: int, run_id: int) -> HttpResponse:
+    setting = access.get_setting_for_coordinator(request.user, agency_id)
+    run = access.get_import_for_coordinator(request.user, setting, run_id)
+    report = run.report or {}
+    records = report.get("records", [])
+    outcome = request.GET.get("show", "")
+    wanted = [r for r in records if r["outcome"] == outcome] if outcome else records
+    problems = [r for r in records if r["outcome"] == "rejected" or r["notes"]]
+    return render(
+        request,
+        "directory/import_detail.html",
+        {
+            "nav": "directory",
+            "setting": setting,
+            "run": run,
+            "counts": report.get("counts", {}),
+            "problems": problems[:IMPORT_REPORT_ROWS],
+            "more_problems": max(0, len(problems) - IMPORT_REPORT_ROWS),
+            "records": wanted[:IMPORT_REPORT_ROWS],
+            "more_records": max(0, len(wanted) - IMPORT_REPORT_ROWS),
+            "show": outcome,
+            "organisations": report.get("organisations_created", []),
+            "terms": report.get("terms_created", []),
+            "running": run.status in (run.Status.QUEUED, run.Status.RUNNING),
         },
     )
 
