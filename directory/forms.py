@@ -550,8 +550,8 @@ class ImportForm(GovukForm):
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="The /services address of an Open Referral UK API, like https://fis.example.org/openreferral/services. "
-        "Every page is imported.",
+        help_text="The /services address of an Open Referral UK API, like "
+        "https://fis.example.org/openreferral/services. Every page is imported.",
         error_messages={"invalid": "Enter a web address in the correct format, like https://fis.example.org/services"},
     )
     upload = forms.FileField(

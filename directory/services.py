@@ -20,6 +20,7 @@ from .models import (
     DirectoryEntry,
     DirectorySection,
     DirectoryVersion,
+    ImportRun,
     Location,
     OpeningTime,
     Postcode,
@@ -470,9 +471,8 @@ def feed_url_allowed(url: str) -> str | None:
 
 
 @transaction.atomic
-def import_start(*, actor: User, setting: Agency, url: str = "", upload=None) -> "ImportRun":
+def import_start(*, actor: User, setting: Agency, url: str = "", upload=None) -> ImportRun:
     """Record an import of a feed (a file or an API address) for a setting and queue it once this commits."""
-    from .models import ImportRun
     from .tasks import import_feed
 
     if bool(url) == bool(upload):
