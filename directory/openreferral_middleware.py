@@ -22,6 +22,7 @@ class OpenReferralMiddleware:
             return self.get_response(request)
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
+            del response["Content-Type"]  # no body, so no type
             response["Allow"] = ALLOWED_METHODS
             response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", "*")
