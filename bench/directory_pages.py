@@ -63,7 +63,7 @@ def generate(total: int) -> None:
     changed. The directory is published through `directory.services.directory_publish`, as in the product.
     """
     from django.contrib.auth.models import Group
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from agencies import services as agency_services
@@ -153,6 +153,10 @@ def generate(total: int) -> None:
         DirectoryEntry.objects.bulk_create(
             [DirectoryEntry(directory=directory, kind="service", service=s, position=n) for n, s in enumerate(rows)]
         )
+    with connection.cursor() as cursor:
+        # Fresh statistics, as autovacuum would soon give them: without them PostgreSQL plans the place
+        # search over 5,000 new locations as nested loops (2.7 s instead of 8 ms).
+        cursor.execute("ANALYZE")
     published = time.perf_counter()
     services.directory_publish(actor=coordinator, directory=directory)
     print(
@@ -204,7 +208,10 @@ def main():
             "/openreferral/services, search and ages",
             "/openreferral/services?search=service&minimum_age=2&maximum_age=15",
         ),
-        ("Public page, within 5 miles of NF4 6KH", "/directory/published/bench-primary-school/?postcode=NF4+6KH&miles=5"),
+        (
+            "Public page, within 5 miles of NF4 6KH",
+            "/directory/published/bench-primary-school/?postcode=NF4+6KH&miles=5",
+        ),
         ("/openreferral/service_at_locations", "/openreferral/service_at_locations"),
         (
             "/openreferral/service_at_locations, 8 km of NF4 6KH",

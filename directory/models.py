@@ -240,7 +240,13 @@ class Service(ConfirmedMixin):
                 name="service_age_range_the_right_way_up",
             )
         ]
-        indexes = [models.Index(fields=["status", "agency"])]
+        indexes = [
+            models.Index(fields=["status", "agency"]),
+            # Open Referral UK lists services in name order, a page at a time.
+            models.Index(fields=["name", "id"], name="service_name_order"),
+            # modified_after (an incremental harvest).
+            models.Index(fields=["updated_at"], name="service_updated_at"),
+        ]
 
     def __str__(self):
         return self.name

@@ -361,6 +361,27 @@ def version_content(version: DirectoryVersion) -> dict:
     return content
 
 
+# What each process derives from a published version (its filters' choices, each entry's rendered card):
+# a version never changes, so neither does anything made from it. Bounded, least recently used first out.
+_MEMO: OrderedDict[tuple, object] = OrderedDict()
+_MEMO_SIZE = 20_000
+
+
+def version_memo(version: DirectoryVersion, what, make):
+    """`make()` for this published version, made once per process; shared read-only between requests."""
+    key = (version.pk, version.published_at, what)
+    with _CONTENT_CACHE_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = make()
+    with _CONTENT_CACHE_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
+
+
 def versions_of(directory: Directory):
     return directory.versions.select_related("published_by").order_by("-number").defer("content")
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -519,6 +520,22 @@ def _term_choices(content: dict, key: str, names: str) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: order.get(item[0], 99))
 
 
+def _facets(content: dict) -> dict:
+    return {
+        "types": _term_choices(content, "types", "type_names"),
+        "outcomes": _term_choices(content, "outcomes", "outcome_names"),
+    }
+
+
+def _card(version, entry: dict) -> str:
+    """An entry's card, rendered once per published version (a published version never changes)."""
+    return selectors.version_memo(
+        version,
+        ("card", entry["key"]),
+        lambda: render_to_string("directory/_entry.html", {"data": entry, "entry": None, "level": 4}),
+    )
+
+
 def public_directory(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     """The published directory (the latest version, or an earlier one): public, no child data anywhere."""
     directory = selectors.published_directory(slug)
@@ -526,11 +543,8 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
     if version is None:
         raise Http404("No such directory")
     content = selectors.version_content(version)
-    form = PublicFilterForm(
-        request.GET or None,
-        type_choices=_term_choices(content, "types", "type_names"),
-        outcome_choices=_term_choices(content, "outcomes", "outcome_names"),
-    )
+    facets = selectors.version_memo(version, "facets", lambda: _facets(content))
+    form = PublicFilterForm(request.GET or None, type_choices=facets["types"], outcome_choices=facets["outcomes"])
     filters = selectors.PublicFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -551,7 +565,7 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
     for heading, entry in page.object_list:
         if not grouped or grouped[-1]["heading"] != heading:
             grouped.append({"heading": heading, "entries": []})
-        grouped[-1]["entries"].append(entry)
+        grouped[-1]["entries"].append({"miles": entry.get("miles"), "card": _card(version, entry)})
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -385,6 +385,15 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
     
+        migrations.AddIndex(
+            model_name='service',
+            index=models.Index(fields=['name', 'id'], name='service_name_order'),
+        ),
+        migrations.AddIndex(
+            model_name='service',
+            index=models.Index(fields=['updated_at'], name='service_updated_at'),
+        ),
+    
         migrations.RunPython(move_service_places_to_locations, migrations.RunPython.noop),
         migrations.RemoveField(
             model_name='historicalservice',
