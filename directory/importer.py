@@ -14,6 +14,7 @@ The report says, per record, what was created, updated, unchanged or rejected, a
 only partly.
 """
 
+import hashlib
 import json
 import re
 import uuid
@@ -54,6 +55,15 @@ class ImportReport:
 
     def add(self, label: str, outcome: str, notes=(), reason: str = "") -> None:
         self.records.append({"label": label, "outcome": outcome, "notes": list(notes), "reason": reason})
+
+    def in_feed_order(self, start: int) -> None:
+        """Put the records reported since `start` back in the feed's order (the fast path reports first)."""
+
+        def number(row):
+            found = re.match(r"record (\d+)", row["label"])
+            return int(found[1]) if found else 0
+
+        self.records[start:] = sorted(self.records[start:], key=number)
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.records if r["outcome"] == outcome)
@@ -306,19 +316,26 @@ def _sessions(schedules: list, notes: list, where: str = "") -> list:
     return sessions
 
 
-def _taxonomy_terms(record: dict, report: ImportReport, notes: list) -> tuple[list, list, list]:
+def _taxonomy_terms(record: dict, report: ImportReport, notes: list, cache: dict | None = None) -> tuple:
     attributes = record.get("attributes") or []
     wanted = {}
     for index, attribute in enumerate(attributes, start=1):
         term = attribute.get("taxonomy_term") or {}
         term_id = attribute.get("taxonomy_term_id") or term.get("id")
         if term_id:
-            wanted[str(term_id)] = (index, term)
-    found = {str(t.uuid): t for t in TaxonomyTerm.objects.select_related("taxonomy").filter(uuid__in=list(wanted))}
+            wanted[str(term_id).lower()] = (index, term)
+    cache = {} if cache is None else cache
+    missing = [t for t in wanted if t not in cache]
+    if missing:
+        for term in TaxonomyTerm.objects.select_related("taxonomy").filter(uuid__in=missing):
+            cache[str(term.uuid)] = term
+    found = {t: cache[t] for t in wanted if t in cache}
     for term_id, (index, term) in wanted.items():
         if term_id in found:
             continue
         created = _create_term(term_id, term, report)
+        if created is not None:
+            cache[term_id] = created
         if created is None:
             notes.append(
                 f"attributes/{index}: taxonomy term {term_id} is unknown here and the feed does not say "
@@ -657,6 +674,24 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
             report.add(label, "updated", notes)
 
 
+def fingerprint(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _stamp(digest: str, updated_at) -> str:
+    return f"{digest}@{updated_at.isoformat()}"
+
+
+def _remember(digests: dict) -> None:
+    """Record each imported service's feed digest with its updated_at as it now stands (no save: no history)."""
+    if not digests:
+        return
+    rows = list(Service.objects.filter(uuid__in=list(digests)).only("pk", "uuid", "updated_at"))
+    for row in rows:
+        row.feed_fingerprint = _stamp(digests[str(row.uuid)], row.updated_at)
+    Service.objects.bulk_update(rows, ["feed_fingerprint"], batch_size=500)
+
+
 def _reason(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return " ".join(f"{name}: {'; '.join(m)}" for name, m in error.message_dict.items())
@@ -664,7 +699,7 @@ def _reason(error: ValidationError) -> str:
 
 
 class Importer:
-    """Imports records one at a time (or a page at a time), in batches, keeping one report."""
+    """Imports records a batch at a time, keeping one report: new records by the bulk path, the rest one by one."""
 
     def __init__(self, report: ImportReport | None = None, orgs: Organisations | None = None, seen_ids=None):
         self.validator = _service_validator()
@@ -672,30 +707,52 @@ class Importer:
         self.orgs = orgs or Organisations()
         self.seen_ids: dict[str, int] = dict(seen_ids or {})
         self.index = len(self.report.records)
+        self.terms: dict = {}
+        self.agencies: dict = {}
 
-    def one(self, record) -> None:
+    def agency_for(self, record: dict, notes: list, find) -> Agency:
+        org = record.get("organization") if isinstance(record.get("organization"), dict) else {}
+        key = str(org.get("id") or record.get("organization_id") or "")
+        if (
+            key
+            and key in self.agencies
+            and not (
+                record.get("organization_id") and org.get("id") and str(record["organization_id"]) != str(org["id"])
+            )
+        ):
+            return self.agencies[key]
+        agency = find(record, self.report, self.orgs, notes)
+        if key:
+            self.agencies[key] = agency
+        return agency
+
+    def _check(self, record):
+        """The record's label if it may be imported; otherwise it is reported rejected and None is returned."""
         self.index += 1
         label = _label(self.index, record)
         if not isinstance(record, dict):
             self.report.add(label, "rejected", reason="not a service object")
-            return
+            return None
         nul = _find_nul(record)
         if nul:
             self.report.add(label, "rejected", reason=f"{nul}: contains a NUL character")
-            return
+            return None
         errors = sorted(self.validator.iter_errors(record), key=lambda e: list(e.absolute_path))
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "the record"
             self.report.add(label, "rejected", reason=f"{where}: {first.message}")
-            return
+            return None
         key = str(record["id"]).lower()
         if key in self.seen_ids:
             self.report.add(label, "rejected", reason=f"id: the same id as record {self.seen_ids[key]}; not merged")
-            return
+            return None
         self.seen_ids[key] = self.index
         if isinstance(record.get("organization"), dict) and record["organization"].get("id"):
             self.orgs.seen.setdefault(str(record["organization"]["id"]), record["organization"])
+        return label
+
+    def _one(self, label: str, record: dict) -> None:
         try:
             with transaction.atomic():
                 import_record(record, self.report, label, self.orgs)
@@ -703,6 +760,11 @@ class Importer:
             self.report.add(label, "rejected", reason=_reason(error))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             self.report.add(label, "rejected", reason=f"malformed value ({error})")
+
+    def one(self, record) -> None:
+        label = self._check(record)
+        if label:
+            self._one(label, record)
 
     def many(self, records, progress: Callable[[int], None] | None = None) -> None:
         batch = []
@@ -714,9 +776,36 @@ class Importer:
             self._commit(batch, progress)
 
     def _commit(self, batch: list, progress) -> None:
+        from .import_bulk import create_new
+
+        start = len(self.report.records)
         with transaction.atomic():
-            for record in batch:
-                self.one(record)
+            items = [(label, record) for record in batch if (label := self._check(record))]
+            digests = {str(uuid.UUID(str(r["id"]))): fingerprint(r) for _, r in items}
+            existing = {
+                str(u): (stamp, updated_at)
+                for u, stamp, updated_at in Service.objects.filter(uuid__in=list(digests)).values_list(
+                    "uuid", "feed_fingerprint", "updated_at"
+                )
+            }
+            new = [(label, r) for label, r in items if str(uuid.UUID(str(r["id"]))) not in existing]
+            left = create_new(self, new) if new else []
+            again = {label for label, _ in left}
+            for label, record in items:
+                key = str(uuid.UUID(str(record["id"])))
+                if key in existing:
+                    stamp, updated_at = existing[key]
+                    if stamp == _stamp(digests[key], updated_at):
+                        # The same record as last time, over a service nobody has changed since.
+                        self.report.add(label, "unchanged")
+                        continue
+                    self._one(label, record)
+                elif label in again:
+                    self._one(label, record)
+            done = {r["label"] for r in self.report.records[start:] if r["outcome"] != "rejected"}
+            keys = [str(uuid.UUID(str(r["id"]))) for _, r in items]
+            _remember({key: digests[key] for (label, _), key in zip(items, keys, strict=True) if label in done})
+        self.report.in_feed_order(start)
         batch.clear()
         if progress:
             progress(self.index)

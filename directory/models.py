@@ -227,8 +227,11 @@ class Service(ConfirmedMixin):
     )
     # When an imported record was last confirmed by its publisher (its assured_date); None when entered here.
     assured_on = models.DateField("assured by the publisher on", null=True, blank=True)
+    # The imported record's digest and this row's updated_at when it was imported: a re-import of the same
+    # record over an untouched service is then known to change nothing without reading it all again.
+    feed_fingerprint = models.CharField(max_length=100, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[types, outcomes, other_terms])
+    history = HistoricalRecords(m2m_fields=[types, outcomes, other_terms], excluded_fields=["feed_fingerprint"])
 
     class Meta:
         ordering = ["agency__name", "name"]

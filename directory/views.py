@@ -557,9 +557,16 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
             point=form.point if data["postcode"] else None,
             miles=data["miles"],
         )
-    sections = selectors.search_version(content, filters)
     # Paginate entries across sections, keeping each page's entries under their section headings.
-    flat = [(section["heading"], entry) for section in sections for entry in section["entries"]]
+    if filters.any:
+        sections = selectors.search_version(content, filters)
+        flat = [(section["heading"], entry) for section in sections for entry in section["entries"]]
+    else:
+        flat = selectors.version_memo(
+            version,
+            "all entries",
+            lambda: [(section["heading"], entry) for section in content["sections"] for entry in section["entries"]],
+        )
     page = Paginator(flat, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
     grouped = []
     for heading, entry in page.object_list:
@@ -568,10 +575,17 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
         grouped[-1]["entries"].append({"miles": entry.get("miles"), "card": _card(version, entry)})
     query = request.GET.copy()
     query.pop("page", None)
+    form_html = None
+    if not form.is_bound:
+        # The empty filter form is the same for everyone who opens this version.
+        form_html = selectors.version_memo(
+            version, "empty filter form", lambda: render_to_string("forms/form.html", {"form": form})
+        )
     return render(
         request,
         "directory/public_directory.html",
         {
+            "form_html": form_html,
             "directory": directory,
             "version": version,
             "content": content,

@@ -394,6 +394,12 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['updated_at'], name='service_updated_at'),
         ),
     
+        migrations.AddField(
+            model_name='service',
+            name='feed_fingerprint',
+            field=models.CharField(blank=True, editable=False, max_length=100),
+        ),
+    
         migrations.RunPython(move_service_places_to_locations, migrations.RunPython.noop),
         migrations.RemoveField(
             model_name='historicalservice',

@@ -62,6 +62,13 @@ def test_the_import_round_trips_the_products_own_export_into_an_empty_directory(
     AgencyProfile.objects.all().delete()
     assert "1 created, 0 updated, 0 unchanged, 0 rejected; 0 kept only partly" in run(tmp_path, feed)
     assert strip(export(client)) == strip(feed)
+    # Created in bulk, and still with its history: the service (with its terms), its place, link and times.
+    created = Service.objects.get(uuid=listed_service.uuid)
+    first = created.history.earliest("history_date")
+    assert first.history_type == "+" and {t.taxonomyterm.code for t in first.types.all()} == {"group"}
+    place = created.service_locations.get()
+    assert place.history.filter(history_type="+").exists() and place.location.history.filter(history_type="+").exists()
+    assert OpeningTime.history.filter(service_id=created.pk, history_type="+").count() == 1
     assert "0 created, 0 updated, 1 unchanged" in run(tmp_path, {"contents": feed})
 
 
@@ -342,3 +349,16 @@ def test_a_harvest_that_stops_resumes_from_the_page_after_the_last_one_committed
     pages_asked = [parse_qs(urlsplit(r).query).get("page") for r in publisher.requests]
     assert pages_asked == [["3"], ["4"]]  # nothing asked twice
     assert run_.report["counts"] == {"created": 7, "updated": 0, "unchanged": 0, "rejected": 0, "partly": 0}
+
+
+def test_a_reimport_puts_back_what_was_changed_here_since_and_skips_what_was_not(tmp_path, db):
+    from directory import services as directory_services
+
+    first, second = service("First", ORG), service("Second", ORG)
+    assert "2 created" in run(tmp_path, [first, second])
+    assert "0 created, 0 updated, 2 unchanged" in run(tmp_path, [first, second])
+    changed = Service.objects.get(name="Second")
+    directory_services.service_update(actor=None, service=changed, description="Changed here")
+    output = run(tmp_path, [first, second])
+    assert "0 created, 1 updated, 1 unchanged" in output and "Updated: record 2 (Second)" in output
+    assert Service.objects.get(name="Second").description == ""
