@@ -50,7 +50,7 @@ def _m2m_history(service_pks: dict, rows: list, field: str) -> None:
 
 def create_new(importer, items: list) -> list:
     """Create every record of `items` ((label, record) pairs, all new here); return those left to do one by one."""
-    from .importer import _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
+    from .importer import _assured, _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
 
     prepared = []
     slow = []
@@ -69,7 +69,7 @@ def create_new(importer, items: list) -> list:
                 for s in record.get("schedules") or []
                 if not s.get("service_at_location_id") or s.get("service_at_location_id") not in linked
             ]
-            service = Service(agency=agency, uuid=record["id"], confirmed_at=timezone.now(), **fields)
+            service = Service(agency=agency, uuid=record["id"], confirmed_at=_assured(fields), **fields)
             service.full_clean(validate_unique=False, validate_constraints=False)
             sessions = _sessions(own, notes)
             built_places = []

@@ -579,6 +579,17 @@ def _organisation(record: dict, report: ImportReport, orgs: Organisations, notes
     return agency
 
 
+def _assured(fields: dict):
+    """When someone last confirmed the record: its publisher's assured_date (never the time of the import)."""
+    from datetime import datetime
+    from datetime import time as clock
+
+    from django.utils import timezone
+
+    day = fields.get("assured_on")
+    return timezone.make_aware(datetime.combine(day, clock(12))) if day else None
+
+
 def _comparable(data: dict) -> dict:
     # Ignore what the product sets itself (modification time; assured_date follows confirmation here).
     return {k: v for k, v in data.items() if k not in ("last_modified",)}
@@ -614,16 +625,22 @@ def _set_places(service: Service, places: list[dict], notes: list) -> None:
                 if ServiceLocation.objects.filter(uuid=link_uuid).exclude(service=service).exists():
                     raise ValidationError({"service_at_locations": f"{link_uuid} belongs to another service"})
                 link = ServiceLocation.objects.create(uuid=link_uuid, service=service, location=existing)
-                services.service_location_update(actor=None, link=link, sessions=sessions, **place)
+                services.service_location_update(actor=None, link=link, sessions=sessions, confirm=False, **place)
             else:
                 services.service_location_add(
-                    actor=None, service=service, sessions=sessions, uuid=location_uuid, link_uuid=link_uuid, **place
+                    actor=None,
+                    service=service,
+                    sessions=sessions,
+                    uuid=location_uuid,
+                    link_uuid=link_uuid,
+                    confirm=False,
+                    **place,
                 )
         else:
-            services.service_location_update(actor=None, link=link, sessions=sessions, **place)
+            services.service_location_update(actor=None, link=link, sessions=sessions, confirm=False, **place)
     for link_uuid, link in links.items():
         if link_uuid not in wanted:
-            services.service_location_remove(actor=None, link=link)
+            services.service_location_remove(actor=None, link=link, confirm=False)
 
 
 def import_record(record: dict, report: ImportReport, label: str, orgs: Organisations | None = None) -> None:
@@ -647,6 +664,7 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
         if existing is None:
             service = services.service_create(
                 actor=None,
+                confirmed_at=_assured(fields),
                 agency=agency,
                 types=types,
                 outcomes=outcome_terms,
@@ -660,7 +678,13 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
             return
         before = _full(existing.pk)
         services.service_update(
-            actor=None, service=existing, types=types, outcomes=outcome_terms, sessions=sessions, **fields
+            actor=None,
+            confirmed_at=_assured(fields),
+            service=existing,
+            types=types,
+            outcomes=outcome_terms,
+            sessions=sessions,
+            **fields,
         )
         if set(existing.other_terms.values_list("pk", flat=True)) != {t.pk for t in others}:
             existing.other_terms.set(others)

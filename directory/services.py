@@ -20,7 +20,6 @@ from .models import (
     DirectoryEntry,
     DirectorySection,
     DirectoryVersion,
-    ImportRun,
     Location,
     OpeningTime,
     Postcode,
@@ -142,12 +141,24 @@ def agency_sheet_confirm(*, actor: User, agency: Agency) -> AgencyProfile:
     return profile
 
 
+# "Confirmed now", unless a caller (an import) knows better when someone last confirmed it.
+NOW = object()
+
+
 @transaction.atomic
 def service_create(
-    *, actor: User | None, agency: Agency, types=(), outcomes=(), sessions: list[Session] = (), **fields
+    *,
+    actor: User | None,
+    agency: Agency,
+    types=(),
+    outcomes=(),
+    sessions: list[Session] = (),
+    confirmed_at=NOW,
+    **fields,
 ) -> Service:
-    """Add a service an agency offers, confirmed as accurate now."""
-    service = Service(agency=agency, confirmed_at=timezone.now(), confirmed_by=actor, **fields)
+    """Add a service an agency offers, confirmed as accurate now (or when `confirmed_at` says)."""
+    when = timezone.now() if confirmed_at is NOW else confirmed_at
+    service = Service(agency=agency, confirmed_at=when, confirmed_by=actor, **fields)
     service.full_clean()
     _as(service, actor).save()
     service.types.set(types)
@@ -158,7 +169,14 @@ def service_create(
 
 @transaction.atomic
 def service_update(
-    *, actor: User | None, service: Service, types=None, outcomes=None, sessions: list[Session] | None = None, **fields
+    *,
+    actor: User | None,
+    service: Service,
+    types=None,
+    outcomes=None,
+    sessions: list[Session] | None = None,
+    confirmed_at=NOW,
+    **fields,
 ) -> Service:
     """Change a service; saving confirms it as accurate. Types, outcomes and sessions are replaced when given."""
     for name, value in fields.items():
@@ -170,7 +188,7 @@ def service_update(
     )
     if not (has_changes(service) or types_changed or outcomes_changed or sessions_changed):
         return service  # an unchanged save changes nothing, not even the date it was confirmed
-    service.confirmed_at = timezone.now()
+    service.confirmed_at = timezone.now() if confirmed_at is NOW else confirmed_at
     service.confirmed_by = actor
     service.full_clean()
     _as(service, actor).save()
@@ -376,7 +394,14 @@ LOCATION_FIELDS = (
 
 @transaction.atomic
 def service_location_add(
-    *, actor: User | None, service: Service, sessions: list[Session] = (), uuid=None, link_uuid=None, **fields
+    *,
+    actor: User | None,
+    service: Service,
+    sessions: list[Session] = (),
+    uuid=None,
+    link_uuid=None,
+    confirm: bool = True,
+    **fields,
 ) -> ServiceLocation:
     """Add a place where the service runs (or at home, or online), with the service's times there."""
     location = Location(**fields)
@@ -394,13 +419,13 @@ def service_location_add(
     link.full_clean()
     _as(link, actor).save()
     _set_sessions(actor, owner_field="service", owner=service, sessions=list(sessions), service_location=link)
-    _confirm_service(actor, service)
+    _confirm_service(actor, service, confirm)
     return link
 
 
 @transaction.atomic
 def service_location_update(
-    *, actor: User | None, link: ServiceLocation, sessions: list[Session] | None = None, **fields
+    *, actor: User | None, link: ServiceLocation, sessions: list[Session] | None = None, confirm: bool = True, **fields
 ) -> ServiceLocation:
     """Change one of the service's places or its times there; an unchanged save changes nothing."""
     location = link.location
@@ -422,68 +447,25 @@ def service_location_update(
         _as(location, actor).save()
     if sessions_changed:
         _set_sessions(actor, owner_field="service", owner=link.service, sessions=sessions, service_location=link)
-    _confirm_service(actor, link.service)
+    _confirm_service(actor, link.service, confirm)
     return link
 
 
 @transaction.atomic
-def service_location_remove(*, actor: User | None, link: ServiceLocation) -> None:
+def service_location_remove(*, actor: User | None, link: ServiceLocation, confirm: bool = True) -> None:
     """Take a place off the service; the place itself goes too unless another service runs there."""
     location, service = link.location, link.service
     _as(link, actor).delete()
     if not location.service_locations.exists():
         _as(location, actor).delete()
-    _confirm_service(actor, service)
+    _confirm_service(actor, service, confirm)
 
 
-def _confirm_service(actor, service: Service) -> None:
-    # Changing where a service runs is a change to the service: it counts as confirming it.
-    service.confirmed_at = timezone.now()
-    service.confirmed_by = actor
+def _confirm_service(actor, service: Service, confirm: bool = True) -> None:
+    """Where a service runs is part of it: saving a change to its places saves the service (so its
+    last_modified moves, for modified_after) and counts as confirming it, except for an import, whose
+    places are the publisher's and whose service keeps its publisher's date (confirm=False)."""
+    if confirm:
+        service.confirmed_at = timezone.now()
+        service.confirmed_by = actor
     _as(service, actor).save()
-
-
-# --- Importing a feed --------------------------------------------------------------------------------
-
-
-def feed_url_allowed(url: str) -> str | None:
-    """Why the server may not fetch this feed address, or None: http(s), and a public address in production."""
-    import ipaddress
-    import socket
-    import urllib.parse
-
-    from django.conf import settings
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter a web address starting with https://"
-    if settings.DIRECTORY_IMPORT_ALLOW_PRIVATE_ADDRESSES:
-        return None
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except OSError:
-        return f"{parts.hostname} cannot be found: check the address"
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            return "The feed must be on a public web address"
-    return None
-
-
-@transaction.atomic
-def import_start(*, actor: User, setting: Agency, url: str = "", upload=None) -> ImportRun:
-    """Record an import of a feed (a file or an API address) for a setting and queue it once this commits."""
-    from .tasks import import_feed
-
-    if bool(url) == bool(upload):
-        raise ValidationError("Upload a feed file or give the feed's address, not both")
-    if url:
-        reason = feed_url_allowed(url)
-        if reason:
-            raise ValidationError({"url": reason})
-    run = ImportRun(setting=setting, started_by=actor, source=url or upload.name[:500], url=url)
-    if upload:
-        run.file.save(f"feed-{timezone.now():%Y%m%d%H%M%S}.json", upload, save=False)
-    run.save()
-    import_feed.delay_on_commit(run.pk)
-    return run

@@ -362,3 +362,23 @@ def test_a_reimport_puts_back_what_was_changed_here_since_and_skips_what_was_not
     output = run(tmp_path, [first, second])
     assert "0 created, 1 updated, 1 unchanged" in output and "Updated: record 2 (Second)" in output
     assert Service.objects.get(name="Second").description == ""
+
+
+def test_assured_date_is_the_publishers_never_the_time_of_the_import(client, tmp_path, db):
+    dated = service(
+        "Dated",
+        ORG,
+        assured_date="2025-03-01",
+        service_at_locations=[
+            {"id": new_id(), "location": {"id": new_id(), "location_type": "virtual", "name": "Online"}}
+        ],
+    )
+    undated = service("Undated", ORG)
+    run(tmp_path, [dated, undated])
+    for record, expected in ((dated, "2025-03-01"), (undated, None)):
+        served = client.get(f"/openreferral/services/{record['id']}").json()
+        assert served.get("assured_date") == expected
+    # Updating from the feed does not make it look confirmed today either.
+    run(tmp_path, [dict(undated, description="Changed by the publisher")])
+    assert "assured_date" not in client.get(f"/openreferral/services/{undated['id']}").json()
+    assert Service.objects.get(name="Undated").is_stale  # nobody here has confirmed it: flagged
