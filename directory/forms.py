@@ -550,6 +550,7 @@ class ImportForm(GovukForm):
         required=False,
         max_length=500,
         assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false", "autocomplete": "url"}),
         help_text="The /services address of an Open Referral UK API, like "
         "https://fis.example.org/openreferral/services. Every page is imported.",
         error_messages={"invalid": "Enter a web address in the correct format, like https://fis.example.org/services"},

@@ -20,6 +20,7 @@ from .models import (
     DirectoryEntry,
     DirectorySection,
     DirectoryVersion,
+    ImportRun,
     Location,
     OpeningTime,
     Postcode,
@@ -469,3 +470,49 @@ def _confirm_service(actor, service: Service, confirm: bool = True) -> None:
         service.confirmed_at = timezone.now()
         service.confirmed_by = actor
     _as(service, actor).save()
+
+
+# --- Importing a feed --------------------------------------------------------------------------------
+
+
+def feed_url_allowed(url: str) -> str | None:
+    """Why the server may not fetch this feed address, or None: http(s), and a public address in production."""
+    import ipaddress
+    import socket
+    import urllib.parse
+
+    from django.conf import settings
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter a web address starting with https://"
+    if settings.DIRECTORY_IMPORT_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except OSError:
+        return f"{parts.hostname} cannot be found: check the address"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return "The feed must be on a public web address"
+    return None
+
+
+@transaction.atomic
+def import_start(*, actor: User, setting: Agency, url: str = "", upload=None) -> ImportRun:
+    """Record an import of a feed (a file or an API address) for a setting and queue it once this commits."""
+    from .tasks import import_feed
+
+    if bool(url) == bool(upload):
+        raise ValidationError("Upload a feed file or give the feed's address, not both")
+    if url:
+        reason = feed_url_allowed(url)
+        if reason:
+            raise ValidationError({"url": reason})
+    run = ImportRun(setting=setting, started_by=actor, source=url or upload.name[:500], url=url)
+    if upload:
+        run.file.save(f"feed-{timezone.now():%Y%m%d%H%M%S}.json", upload, save=False)
+    run.save()
+    import_feed.delay_on_commit(run.pk)
+    return run
