@@ -29,16 +29,22 @@ def listed_agency(other_agency, other_manager):
     return other_agency
 
 
-@pytest.fixture
-def postcodes(db):
-    """The demo area's fictional postcodes (directory/fixtures/demo_postcodes.csv)."""
+def load_demo_postcodes():
     from directory.postcodes import DEMO_POSTCODES, load_postcodes
 
     load_postcodes(DEMO_POSTCODES)
 
 
 @pytest.fixture
-def listed_service(listed_agency, other_manager, postcodes):
+def postcodes(db):
+    """The demo area's fictional postcodes (directory/fixtures/demo_postcodes.csv)."""
+    load_demo_postcodes()
+
+
+@pytest.fixture
+def listed_service(listed_agency, other_manager):
+    # Other test folders import this fixture alone, so it loads the postcodes itself.
+    load_demo_postcodes()
     service = services.service_create(
         actor=other_manager,
         agency=listed_agency,
