@@ -320,6 +320,14 @@ def load() -> None:
                 contact_email=agency.email,
             )
             first_line, *_ = agency.address.splitlines() or [""]
+            if where.lower().startswith("at home"):
+                services.service_location_add(
+                    actor=None,
+                    service=service,
+                    kind="home",
+                    sessions=[Session(day, opens, closes) for day in on],
+                )
+                continue
             services.service_location_add(
                 actor=None,
                 service=service,
