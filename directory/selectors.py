@@ -755,15 +755,20 @@ def taxonomy_terms():
 
 
 def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
-    """Every change to the agency's information sheet, its services and their opening times, newest first."""
+    """Every change to the agency's information sheet, its services, their places and their opening times,
+    newest first."""
+    from .models import Location
+
     service_ids = set(Service.history.filter(agency_id=agency.pk).values_list("id", flat=True))
     profile_ids = set(AgencyProfile.history.filter(agency_id=agency.pk).values_list("id", flat=True))
+    location_ids = set(ServiceLocation.history.filter(service_id__in=service_ids).values_list("location_id", flat=True))
     records = [
         *AgencyProfile.history.filter(id__in=profile_ids).select_related("history_user"),
         *Service.history.filter(id__in=service_ids).select_related("history_user"),
         *OpeningTime.history.filter(Q(profile_id__in=profile_ids) | Q(service_id__in=service_ids)).select_related(
             "history_user"
         ),
+        *Location.history.filter(id__in=location_ids).select_related("history_user"),
     ]
     records.sort(key=lambda r: r.history_date, reverse=True)
     # A service's name as last recorded, even after it was deleted, for its opening times.
@@ -777,6 +782,8 @@ def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
             return "Information sheet"
         if record.instance_type is Service:
             return f"Service “{record.name}”"
+        if record.instance_type.__name__ == "Location":
+            return f"Place “{record.instance}”"
         if record.service_id:
             return f"Opening time of “{names.get(record.service_id, 'a service')}” ({record.instance})"
         return f"Opening time of the agency ({record.instance})"
