@@ -140,4 +140,6 @@ def _file(run: ImportRun, importer: Importer, deadline: float) -> bool:
     with transaction.atomic():
         importer.many(batch)
         _save(run, importer, status=ImportRun.Status.DONE, finished_at=timezone.now())
+    # The report is kept; the uploaded feed itself is not needed any more.
+    run.file.delete(save=True)
     return True

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def private_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def feed_file(records) -> SimpleUploadedFile:
@@ -36,6 +37,7 @@ def test_the_coordinator_uploads_a_feed_and_reads_the_report(
     assert response.status_code == 302
     assert response["Location"] == f"/directory/settings/{agency.pk}/imports/{run.pk}/"
     assert run.status == ImportRun.Status.DONE and run.started_by == coordinator and run.setting == agency
+    assert not run.file and not list(private_files.rglob("*.json"))  # the report is kept, the upload is not
     assert Service.objects.filter(name="From the council").exists()
     body = client.get(response["Location"]).content.decode()
     assert "1 created" in body and "1 not imported" in body
