@@ -1192,6 +1192,19 @@ def get_entry_for_coordinator(user: User, directory, entry_id: int):
         raise Http404("No such entry") from None
 
 
+def get_import_for_coordinator(user: User, setting: Agency, run_id: int):
+    """An import run started for a setting this user co-ordinates; 404 otherwise (runs from the command line
+    belong to no setting and are not shown)."""
+    from directory.models import ImportRun
+
+    try:
+        return ImportRun.objects.select_related("started_by").get(
+            pk=run_id, setting=get_setting_for_coordinator(user, setting.pk)
+        )
+    except ImportRun.DoesNotExist:
+        raise Http404("No such import") from None
+
+
 @transaction.atomic
 def sync_named_grants(child) -> None:
     """Give each practitioner named on a current involvement the guardian grant `view_child_named` on the

@@ -63,13 +63,22 @@ def generate(total: int) -> None:
     changed. The directory is published through `directory.services.directory_publish`, as in the product.
     """
     from django.contrib.auth.models import Group
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from agencies import services as agency_services
     from agencies.models import Agency, Membership
     from directory import services
-    from directory.models import AgencyProfile, Directory, DirectoryEntry, OpeningTime, Service, TaxonomyTerm
+    from directory.models import (
+        AgencyProfile,
+        Directory,
+        DirectoryEntry,
+        Location,
+        OpeningTime,
+        Service,
+        ServiceLocation,
+        TaxonomyTerm,
+    )
 
     if Directory.objects.filter(slug="bench-primary-school").exists():
         return
@@ -123,9 +132,31 @@ def generate(total: int) -> None:
         OpeningTime.objects.bulk_create(
             [OpeningTime(service=s, day=1 + n % 5, opens_at=clock(9), closes_at=clock(12)) for n, s in enumerate(rows)]
         )
+        # One place each, spread over about 20 miles, as the postcode search finds them.
+        places = Location.objects.bulk_create(
+            [
+                Location(
+                    name=f"Venue {n:05d}",
+                    address_1=f"{n % 200 + 1} High Street",
+                    city="Benchton",
+                    state_province="Benchshire",
+                    postcode="NF4 2RP",
+                    latitude=52.9 + ((n * 37) % 100 - 50) / 350,
+                    longitude=-0.6 + ((n * 53) % 100 - 50) / 210,
+                )
+                for n in range(total)
+            ]
+        )
+        ServiceLocation.objects.bulk_create(
+            [ServiceLocation(service=s, location=place, position=1) for s, place in zip(rows, places, strict=True)]
+        )
         DirectoryEntry.objects.bulk_create(
             [DirectoryEntry(directory=directory, kind="service", service=s, position=n) for n, s in enumerate(rows)]
         )
+    with connection.cursor() as cursor:
+        # Fresh statistics, as autovacuum would soon give them: without them PostgreSQL plans the place
+        # search over 5,000 new locations as nested loops (2.7 s instead of 8 ms).
+        cursor.execute("ANALYZE")
     published = time.perf_counter()
     services.directory_publish(actor=coordinator, directory=directory)
     print(
@@ -162,6 +193,7 @@ def main():
     from django.test import Client
 
     call_command("migrate", verbosity=0)
+    call_command("load_postcodes", verbosity=0, stdout=open(os.devnull, "w"))
     generate(args.services)
     # Django empties the query log at each request start; keep it so CaptureQueriesContext sees the request.
     request_started.disconnect(reset_queries)
@@ -175,6 +207,15 @@ def main():
         (
             "/openreferral/services, search and ages",
             "/openreferral/services?search=service&minimum_age=2&maximum_age=15",
+        ),
+        (
+            "Public page, within 5 miles of NF4 6KH",
+            "/directory/published/bench-primary-school/?postcode=NF4+6KH&miles=5",
+        ),
+        ("/openreferral/service_at_locations", "/openreferral/service_at_locations"),
+        (
+            "/openreferral/service_at_locations, 8 km of NF4 6KH",
+            "/openreferral/service_at_locations?postcode=NF4+6KH&proximity=8000",
         ),
     ]
     print(f"{args.requests} requests each after {args.warmups} warm-ups")

@@ -129,6 +129,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS, preflight, HEAD and JSON errors for everything under /openreferral/ (the profile's rules).
+    "directory.openreferral_middleware.OpenReferralMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -302,6 +304,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@team-around-
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------------
+
+# A co-ordinator's feed address is fetched by the server: in production only public addresses, so a
+# form cannot be used to reach the machine's own services or the private network behind it.
+DIRECTORY_IMPORT_ALLOW_PRIVATE_ADDRESSES = env_bool("DIRECTORY_IMPORT_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+# Largest feed file a co-ordinator may upload.
+DIRECTORY_IMPORT_MAX_UPLOAD_MB = env_int("DIRECTORY_IMPORT_MAX_UPLOAD_MB", 100)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Without a broker, tasks run in-process when queued: the embedded default needs no worker.

@@ -10,6 +10,7 @@ from agencies.models import Agency, User
 
 from . import services
 from .models import Directory, TaxonomyTerm
+from .postcodes import DEMO_POSTCODES, load_postcodes
 from .services import Session
 
 WEEKDAYS = [1, 2, 3, 4, 5]
@@ -269,6 +270,7 @@ PRACTITIONERS = [
 
 @transaction.atomic
 def load() -> None:
+    load_postcodes(DEMO_POSTCODES)
     school = Agency.objects.filter(name="Riverside Primary School").first()
     if school is None or Directory.objects.filter(setting=school).exists():
         return
@@ -301,7 +303,7 @@ def load() -> None:
             opens,
             closes,
         ), how, cost, langs in SERVICES.get(name, []):
-            services.service_create(
+            service = services.service_create(
                 actor=None,
                 agency=agency,
                 name=name_,
@@ -310,14 +312,36 @@ def load() -> None:
                 outcomes=[terms[c] for c in outcomes],
                 minimum_age=youngest,
                 maximum_age=oldest,
-                location=where,
-                sessions=[Session(day, opens, closes) for day in on],
+                sessions=[],
                 how_to_access=how,
                 cost=cost,
                 languages=langs,
                 contact_phone=agency.phone,
                 contact_email=agency.email,
             )
+            first_line, *_ = agency.address.splitlines() or [""]
+            if where.lower().startswith("at home"):
+                services.service_location_add(
+                    actor=None,
+                    service=service,
+                    kind="home",
+                    sessions=[Session(day, opens, closes) for day in on],
+                )
+                continue
+            services.service_location_add(
+                actor=None,
+                service=service,
+                kind="physical",
+                name=where,
+                address_1=first_line or where,
+                city="Northfield",
+                state_province="Northfieldshire",
+                postcode=agency.postcode,
+                accessibility="Step-free access from the car park." if agency.kind != Agency.Kind.SCHOOL else "",
+                sessions=[Session(day, opens, closes) for day in on],
+            )
+            if "outreach" in types:
+                services.service_location_add(actor=None, service=service, kind="home")
     for email, where, days, availability in PRACTITIONERS:
         user = User.objects.filter(email=email).first()
         if user is None:

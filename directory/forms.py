@@ -198,15 +198,16 @@ SERVICE_FIELDS = [
     "eligibility",
     "cost",
     "languages",
-    "accessibility",
-    "location",
-    "postcode",
     "schedule_notes",
     "how_to_access",
     "url",
     "contact_name",
     "contact_phone",
     "contact_email",
+    "alert",
+    "accreditations",
+    "funding",
+    "service_areas",
 ]
 
 
@@ -237,7 +238,6 @@ class ServiceForm(SessionsMixin, GovukModelForm):
         self.input_widths = {
             "minimum_age": "govuk-input--width-3",
             "maximum_age": "govuk-input--width-3",
-            "postcode": "govuk-input--width-10",
             "contact_phone": "govuk-input--width-20",
         }
         self.fields["types"] = TermChoiceField(
@@ -255,12 +255,6 @@ class ServiceForm(SessionsMixin, GovukModelForm):
         days = [f"{d.name.lower()}_{p}" for d in Day for p in ("opens", "closes")]
         position = SERVICE_FIELDS.index("schedule_notes")
         self.order_fields(SERVICE_FIELDS[:position] + days + SERVICE_FIELDS[position:])
-
-    def clean_postcode(self):
-        from agencies.models import normalise_postcode
-
-        value = self.cleaned_data["postcode"].strip().upper()
-        return normalise_postcode(value) if value else ""
 
     def clean(self):
         # The age range is checked by Service.clean, which puts its error on the oldest age.
@@ -387,7 +381,11 @@ class EntryEditForm(GovukForm):
 class PublicFilterForm(GovukForm):
     """The public page's search and filters (sent with GET, so results can be linked and bookmarked)."""
 
-    input_widths = {"age": "govuk-input--width-3", "search": "govuk-input--width-20"}
+    input_widths = {
+        "age": "govuk-input--width-3",
+        "search": "govuk-input--width-20",
+        "postcode": "govuk-input--width-10",
+    }
 
     search = forms.CharField(label="Search", required=False, max_length=100)
     type = forms.ChoiceField(label="Type of service", required=False)
@@ -412,7 +410,174 @@ class PublicFilterForm(GovukForm):
         choices=[("", "Any day")] + [(str(d.value), d.label) for d in Day],
     )
 
+    postcode = forms.CharField(
+        label="Near a postcode",
+        required=False,
+        max_length=10,
+        help_text="For example, NF4 6KH.",
+    )
+    miles = forms.TypedChoiceField(
+        label="Within",
+        required=False,
+        coerce=float,
+        empty_value=None,
+        choices=[
+            ("", "Any distance"),
+            ("1", "1 mile"),
+            ("2", "2 miles"),
+            ("5", "5 miles"),
+            ("10", "10 miles"),
+            ("20", "20 miles"),
+        ],
+    )
+
     def __init__(self, *args, type_choices, outcome_choices, **kwargs):
         super().__init__(*args, **kwargs)
+        self.point = None
         self.fields["type"].choices = [("", "Any type")] + type_choices
         self.fields["outcome"].choices = [("", "Any outcome")] + outcome_choices
+
+    def clean_postcode(self):
+        from agencies.models import UK_POSTCODE, normalise_postcode
+
+        from .services import postcode_point
+
+        value = self.cleaned_data["postcode"].strip()
+        if not value:
+            self.point = None
+            return ""
+        value = normalise_postcode(value)
+        try:
+            UK_POSTCODE(value)
+        except forms.ValidationError:
+            raise forms.ValidationError("Enter a real postcode, like NF4 6KH") from None
+        self.point = postcode_point(value)
+        if self.point is None:
+            raise forms.ValidationError(f"We do not know where {value} is: check it, or search without a postcode")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("miles") is not None and not cleaned.get("postcode") and "postcode" not in self.errors:
+            self.add_error("postcode", "Enter a postcode to search within a distance of it")
+        return cleaned
+
+
+class LocationForm(SessionsMixin, GovukForm):
+    """One place where a service runs (an address, the family's home, or online), and its times there."""
+
+    input_widths = {
+        "postcode": "govuk-input--width-10",
+        "latitude": "govuk-input--width-10",
+        "longitude": "govuk-input--width-10",
+    }
+
+    def __init__(self, *args, link=None, **kwargs):
+        from .models import Location
+
+        location = link.location if link else Location()
+        initial = {name: getattr(location, name) for name in LOCATION_FORM_FIELDS}
+        if location.coordinates_from_postcode:
+            initial["latitude"] = initial["longitude"] = None
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in LOCATION_FORM_FIELDS:
+            self.fields[name] = _model_field(Location, name)
+        self.fields["kind"].widget = forms.RadioSelect(choices=Location.Kind.choices)
+        self.fields["kind"].label = "Where does it run?"
+        self.fields[
+            "latitude"
+        ].help_text = "Optional. Leave both empty to place it at its postcode's centre, like 52.6309 and -1.1398."
+        for name in ("latitude", "longitude"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
+            self.fields[name].error_messages["invalid"] = f"Enter the {name} as a number, like 52.6309"
+        self.add_session_fields(link.opening_times.all() if link else [])
+        self.fields["kind"].widget._govuk_styled = False
+        self.style_fields()
+
+    def clean_postcode(self):
+        from agencies.models import normalise_postcode
+
+        value = self.cleaned_data["postcode"].strip().upper()
+        return normalise_postcode(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["sessions"] = self.clean_sessions(cleaned)
+        if cleaned.get("kind") == "physical":
+            # Open Referral UK needs every part of an address; a place without them is not sent as one.
+            for name, message in (
+                ("address_1", "Enter the first line of the address"),
+                ("city", "Enter the town or city"),
+                ("state_province", "Enter the county"),
+                ("postcode", "Enter the postcode"),
+            ):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if latitude is not None and not -90 <= latitude <= 90:
+            self.add_error("latitude", "Enter a latitude between -90 and 90")
+        if longitude is not None and not -180 <= longitude <= 180:
+            self.add_error("longitude", "Enter a longitude between -180 and 180")
+        if (latitude is None) != (longitude is None) and not ({"latitude", "longitude"} & set(self.errors)):
+            self.add_error("longitude", "Enter both the latitude and the longitude, or neither")
+        return cleaned
+
+    def location_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in LOCATION_FORM_FIELDS}
+
+
+LOCATION_FORM_FIELDS = [
+    "kind",
+    "name",
+    "address_1",
+    "city",
+    "state_province",
+    "postcode",
+    "latitude",
+    "longitude",
+    "accessibility",
+    "description",
+]
+
+
+class ImportForm(GovukForm):
+    """Bring in an Open Referral UK feed: a file, or the address of a publisher's API."""
+
+    input_widths = {"url": "govuk-input--width-30"}
+
+    url = forms.URLField(
+        label="The feed's address",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false", "autocomplete": "url"}),
+        help_text="The /services address of an Open Referral UK API, like "
+        "https://fis.example.org/openreferral/services. Every page is imported.",
+        error_messages={"invalid": "Enter a web address in the correct format, like https://fis.example.org/services"},
+    )
+    upload = forms.FileField(
+        label="Or upload a feed file",
+        required=False,
+        help_text="A JSON file of services, a page of them, a service or an organisation with its services.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["upload"].widget
+        widget.attrs["class"] = "govuk-file-upload"
+        widget.attrs["accept"] = ".json,application/json"
+        widget.govuk_kind = "file"
+
+    def clean_upload(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data.get("upload")
+        if upload and upload.size > settings.DIRECTORY_IMPORT_MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"The file must be smaller than {settings.DIRECTORY_IMPORT_MAX_UPLOAD_MB} MB")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and bool(cleaned.get("url")) == bool(cleaned.get("upload")):
+            self.add_error("url", "Give the feed's address or upload a feed file (one of them)")
+        return cleaned

@@ -22,6 +22,9 @@ from agencies.models import UK_PHONE, UK_POSTCODE, Agency, normalise_postcode
 # An entry not confirmed as accurate for this long is flagged to its agency and to co-ordinators.
 STALE_AFTER = timedelta(days=183)
 
+# Adult services in real feeds go up to 100 (or have no upper bound at all).
+MAX_AGE = 120
+
 SETTING_KINDS = (Agency.Kind.SCHOOL, Agency.Kind.EARLY_YEARS, Agency.Kind.CHILDRENS_CENTRE)
 
 
@@ -47,10 +50,11 @@ class Taxonomy(models.Model):
         OUTCOMES = "ecm_outcomes", "Every Child Matters outcomes"
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    code = models.CharField(max_length=40, unique=True, choices=Code.choices)
-    name = models.CharField(max_length=100)
+    # The two seeded vocabularies' codes, or a code made for a vocabulary an import brought in.
+    code = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    uri = models.URLField(blank=True)
+    uri = models.URLField(blank=True, max_length=500)
 
     class Meta:
         ordering = ["code"]
@@ -63,8 +67,8 @@ class Taxonomy(models.Model):
 class TaxonomyTerm(models.Model):
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
-    code = models.SlugField(max_length=40)
-    name = models.CharField(max_length=100)
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -189,22 +193,20 @@ class Service(ConfirmedMixin):
         limit_choices_to={"taxonomy__code": Taxonomy.Code.OUTCOMES},
         verbose_name="Every Child Matters outcomes",
     )
+    # Terms of other vocabularies an imported feed used (created under their own taxonomy by the import).
+    other_terms = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services_with_term")
     minimum_age = models.PositiveSmallIntegerField(
-        "youngest age, in years", null=True, blank=True, validators=[MaxValueValidator(25)]
+        "youngest age, in years", null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
     )
+    # Empty means no upper limit ("and over").
     maximum_age = models.PositiveSmallIntegerField(
-        "oldest age, in years", null=True, blank=True, validators=[MaxValueValidator(25)]
+        "oldest age, in years", null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
     )
     eligibility = models.TextField("who can use it", max_length=2000, blank=True)
     cost = models.CharField("cost", max_length=200, blank=True, help_text="For example, free.")
     languages = models.CharField(
         "languages", max_length=300, blank=True, help_text="Separate languages with commas, like English, Polish."
     )
-    accessibility = models.TextField("accessibility", max_length=2000, blank=True)
-    location = models.CharField(
-        "where it runs", max_length=300, blank=True, help_text="For example, Riverside Primary School, room 4."
-    )
-    postcode = models.CharField(max_length=10, blank=True, validators=[UK_POSTCODE])
     schedule_notes = models.CharField(
         "exceptions to when it runs", max_length=300, blank=True, help_text="For example, term time only."
     )
@@ -213,8 +215,23 @@ class Service(ConfirmedMixin):
     contact_name = models.CharField("contact name", max_length=150, blank=True)
     contact_phone = models.CharField("contact telephone", max_length=30, blank=True, validators=[UK_PHONE])
     contact_email = models.EmailField("contact email", blank=True)
+    # Open Referral UK's own fields, kept so a feed's records come back as they went in.
+    alert = models.CharField(
+        "alert", max_length=500, blank=True, help_text="A short notice shown first, like closed until 5 January."
+    )
+    accreditations = models.CharField("accreditations", max_length=500, blank=True)
+    assurer_email = models.EmailField("email of whoever assures this entry", blank=True)
+    funding = models.TextField("funded by", max_length=1000, blank=True, help_text="One source of funding a line.")
+    service_areas = models.TextField(
+        "areas served", max_length=1000, blank=True, help_text="One area a line, for example Northfield."
+    )
+    # When an imported record was last confirmed by its publisher (its assured_date); None when entered here.
+    assured_on = models.DateField("assured by the publisher on", null=True, blank=True)
+    # The imported record's digest and this row's updated_at when it was imported: a re-import of the same
+    # record over an untouched service is then known to change nothing without reading it all again.
+    feed_fingerprint = models.CharField(max_length=100, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[types, outcomes])
+    history = HistoricalRecords(m2m_fields=[types, outcomes, other_terms], excluded_fields=["feed_fingerprint"])
 
     class Meta:
         ordering = ["agency__name", "name"]
@@ -226,14 +243,18 @@ class Service(ConfirmedMixin):
                 name="service_age_range_the_right_way_up",
             )
         ]
-        indexes = [models.Index(fields=["status", "agency"])]
+        indexes = [
+            models.Index(fields=["status", "agency"]),
+            # Open Referral UK lists services in name order, a page at a time.
+            models.Index(fields=["name", "id"], name="service_name_order"),
+            # modified_after (an incremental harvest).
+            models.Index(fields=["updated_at"], name="service_updated_at"),
+        ]
 
     def __str__(self):
         return self.name
 
     def clean(self):
-        if self.postcode:
-            self.postcode = normalise_postcode(self.postcode)
         if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
             raise ValidationError({"maximum_age": "The oldest age must be the same as or more than the youngest age"})
 
@@ -250,7 +271,15 @@ class OpeningTime(models.Model):
         AgencyProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times"
     )
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times")
+    # A service's session at one of its locations; empty for the service as a whole (or an agency's times).
+    service_location = models.ForeignKey(
+        "ServiceLocation", null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times"
+    )
     day = models.PositiveSmallIntegerField(choices=Day.choices)
+    # Empty: every week. 1 to 4: that week's day of the month (the first Tuesday); -1: the last one.
+    week_of_month = models.SmallIntegerField(
+        null=True, blank=True, choices=[(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
+    )
     opens_at = models.TimeField()
     closes_at = models.TimeField()
 
@@ -265,10 +294,106 @@ class OpeningTime(models.Model):
                 | Q(profile__isnull=False, service__isnull=True),
                 name="opening_time_of_an_agency_or_a_service",
             ),
+            models.CheckConstraint(
+                condition=Q(week_of_month__isnull=True) | Q(week_of_month__in=[1, 2, 3, 4, -1]),
+                name="opening_time_week_of_month_known",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_day_display()} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+        day = self.get_day_display()
+        if self.week_of_month:
+            day = f"{self.get_week_of_month_display()} {day} of the month"
+        return f"{day} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+
+
+class Location(models.Model):
+    """Where a service runs: an address (with its coordinates and accessibility), or at home, or online.
+
+    A location may be shared by several services (a feed's location id is its identity); each service's
+    link to it is a ServiceLocation, which carries that service's own times there."""
+
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", "At an address"
+        HOME = "home", "At the family's home"
+        ONLINE = "online", "Online or by phone"
+
+    uuid = models.UUIDField("Open Referral identifier", unique=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("where", max_length=20, choices=Kind.choices, default=Kind.PHYSICAL)
+    name = models.CharField(
+        "name of the place", max_length=300, blank=True, help_text="For example, Riverside Children's Centre, room 4."
+    )
+    description = models.TextField("about the place", max_length=2000, blank=True)
+    address_1 = models.CharField("address line 1", max_length=300, blank=True)
+    city = models.CharField("town or city", max_length=150, blank=True)
+    state_province = models.CharField("county", max_length=150, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, validators=[UK_POSTCODE])
+    country = models.CharField(max_length=2, default="GB")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    # True when the coordinates were looked up from the postcode dataset, not entered or imported.
+    coordinates_from_postcode = models.BooleanField(default=False)
+    accessibility = models.TextField("accessibility", max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_coordinates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
+                name="location_coordinates_both_or_neither",
+            )
+        ]
+
+    def __str__(self):
+        if self.kind != self.Kind.PHYSICAL:
+            return self.name or self.get_kind_display()
+        return ", ".join(part for part in (self.name, self.address_1, self.city, self.postcode) if part) or "An address"
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.kind != self.Kind.PHYSICAL
+
+    def clean(self):
+        if self.postcode:
+            self.postcode = normalise_postcode(self.postcode)
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": "Enter both the latitude and the longitude, or neither"})
+
+
+class ServiceLocation(models.Model):
+    """A service at one of its locations (Open Referral's service_at_location)."""
+
+    uuid = models.UUIDField("Open Referral identifier", unique=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_locations")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="service_locations")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "location"], name="one_link_per_service_and_location")
+        ]
+
+    def __str__(self):
+        return f"{self.service} at {self.location}"
+
+
+class Postcode(models.Model):
+    """A postcode's centroid, from the ONS Postcode Directory the area loads (load_postcodes)."""
+
+    postcode = models.CharField(max_length=10, primary_key=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    def __str__(self):
+        return self.postcode
 
 
 class PractitionerProfile(ConfirmedMixin):
@@ -400,3 +525,53 @@ class DirectoryVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A published version cannot be deleted")
+
+
+class ImportRun(models.Model):
+    """One import of an Open Referral UK feed (a file or a harvested API): its progress, and its report, kept.
+
+    A harvest records the next page after each page it has committed, so a run that stopped (a worker
+    killed, the publisher down) carries on from there instead of starting again."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped with an error"
+
+    setting = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField("what was imported", max_length=500)
+    url = models.URLField("feed address", max_length=500, blank=True)
+    # An uploaded feed, kept until its run has finished (private files, never served).
+    file = models.FileField(upload_to="imports/", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_total = models.PositiveIntegerField(null=True, blank=True)
+    records_done = models.PositiveIntegerField(default=0)
+    records_total = models.PositiveIntegerField(null=True, blank=True)
+    next_url = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    # {"counts": {...}, "records": [{"label", "outcome", "notes": [...]}], "organisations_created": [...]}
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Import of {self.source}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if self.pages_total:
+            return min(99, round(100 * self.pages_done / self.pages_total))
+        if self.records_total:
+            return min(99, round(100 * self.records_done / self.records_total))
+        return 0

@@ -4,12 +4,16 @@ Field names follow the pinned schemas in ../shared/oruk-uk-profile/schema/compil
 has a field the UK profile does not list (a service's `eligibility_description` and
 `application_process`, a language's `name`, a contact's `email` and `phones`), it is sent under its
 HSDS 3.0 name: the profile allows further properties that do not conflict with the specification.
+
+Records the product keeps as fields of another (a service's contact, cost, languages, funding, areas; a
+location's address and accessibility; a session) get identifiers derived from their owner's, so they are
+the same in every export and survive an import into another installation unchanged.
 """
 
 import math
 import uuid
 
-from .models import ICAL_DAYS, AgencyProfile, Service, Taxonomy, TaxonomyTerm
+from .models import ICAL_DAYS, AgencyProfile, Location, OpeningTime, Service, ServiceLocation, Taxonomy, TaxonomyTerm
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://github.com/openreferral/uk-profile"
@@ -17,17 +21,22 @@ OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/uk-profile/main/sc
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 
-# Identifiers of the records a service nests that the product keeps as fields of the service itself
-# (its location, contact, cost, languages), derived from the service's own so they are stable.
 NAMESPACE = uuid.UUID("0e7c3a52-9d7f-4c61-8f3e-5b1d2a4c6e80")
 
+# What a virtual location is called in the feed, and how an import tells "at home" from "online".
+VIRTUAL_NAMES = {Location.Kind.HOME: "At the family's home", Location.Kind.ONLINE: "Online or by phone"}
 
-def _child_id(service: Service, what: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{service.uuid}:{what}"))
+
+def derived_id(owner_uuid, what: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{owner_uuid}:{what}"))
 
 
 def _drop_empty(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [])}
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def organization(profile: AgencyProfile) -> dict:
@@ -44,21 +53,30 @@ def organization(profile: AgencyProfile) -> dict:
 
 
 def taxonomy_term(term: TaxonomyTerm) -> dict:
-    return {
-        "id": str(term.uuid),
-        "name": term.name,
-        "description": term.description or term.name,
-        "taxonomy": term.taxonomy.name,
-        "taxonomy_id": str(term.taxonomy.uuid),
-        "term": term.name,
-        "code": term.code,
-    }
+    return _drop_empty(
+        {
+            "id": str(term.uuid),
+            "name": term.name,
+            "description": term.description or term.name,
+            "taxonomy": term.taxonomy.name,
+            "taxonomy_id": str(term.taxonomy.uuid),
+            "term": term.name,
+            "code": term.code,
+        }
+    )
 
 
 def taxonomy(tax: Taxonomy) -> dict:
     return _drop_empty(
         {"id": str(tax.uuid), "name": tax.name, "description": tax.description or tax.name, "uri": tax.uri}
     )
+
+
+def assured_date(service: Service) -> str | None:
+    """When someone last confirmed the service: its publisher's date for an import, else its confirmation here."""
+    if service.assured_on:
+        return service.assured_on.isoformat()
+    return service.confirmed_at.date().isoformat() if service.confirmed_at else None
 
 
 def service_list_item(service: Service) -> dict:
@@ -74,13 +92,111 @@ def service_list_item(service: Service) -> dict:
             "email": service.contact_email,
             "status": service.status,
             "fees": service.cost,
+            "accreditations": service.accreditations,
             "minimum_age": service.minimum_age,
             "maximum_age": service.maximum_age,
-            "assured_date": service.confirmed_at.date().isoformat() if service.confirmed_at else None,
+            "assured_date": assured_date(service),
+            "assurer_email": service.assurer_email,
+            "alert": service.alert,
             "last_modified": service.updated_at.isoformat() if service.updated_at else None,
             "organization": organization(profile),
         }
     )
+
+
+def schedule(row: OpeningTime, *, service_id: str, link: ServiceLocation | None, notes: str) -> dict:
+    owner = link.uuid if link else service_id
+    byday = ICAL_DAYS[row.day]
+    data = {
+        # Derived from the session itself, so a round trip through an import keeps it.
+        "id": derived_id(
+            owner, f"schedule:{row.week_of_month or ''}{byday}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"
+        ),
+        "service_id": service_id,
+        "service_at_location_id": str(link.uuid) if link else None,
+        "freq": "MONTHLY" if row.week_of_month else "WEEKLY",
+        "byday": f"{row.week_of_month}{byday}" if row.week_of_month else byday,
+        "opens_at": row.opens_at.strftime("%H:%M"),
+        "closes_at": row.closes_at.strftime("%H:%M"),
+        "description": str(row),
+        "notes": notes,
+    }
+    return _drop_empty(data)
+
+
+def address(location: Location) -> dict | None:
+    """The location's postal address, only when every field the profile requires is known (never sent empty)."""
+    if location.kind != Location.Kind.PHYSICAL:
+        return None
+    if not (location.address_1 and location.city and location.state_province and location.postcode):
+        return None
+    return {
+        "id": derived_id(location.uuid, "address"),
+        "location_id": str(location.uuid),
+        "address_1": location.address_1,
+        "city": location.city,
+        "state_province": location.state_province,
+        "postal_code": location.postcode,
+        "country": location.country or "GB",
+        "address_type": "physical",
+    }
+
+
+def location_item(location: Location, *, full: bool = True) -> dict:
+    data = _drop_empty(
+        {
+            "id": str(location.uuid),
+            "location_type": "virtual" if location.is_virtual else "physical",
+            "name": location.name or VIRTUAL_NAMES.get(location.kind, ""),
+            "description": location.description,
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+        }
+    )
+    if not full:
+        return data
+    found = address(location)
+    if found:
+        data["addresses"] = [found]
+    if location.accessibility:
+        data["accessibility"] = [
+            {
+                "id": derived_id(location.uuid, "accessibility"),
+                "location_id": str(location.uuid),
+                "description": location.accessibility,
+            }
+        ]
+    return data
+
+
+def service_at_location_item(link: ServiceLocation, *, full: bool = False, distance: float | None = None) -> dict:
+    """A service at one location: /service_at_locations lists these and /service_at_locations/{id} nests them."""
+    service = link.service
+    data = {
+        "id": str(link.uuid),
+        "service_id": str(service.uuid),
+        "location_id": str(link.location.uuid),
+        "location": location_item(link.location, full=full),
+        "service": service_full(service) if full else service_list_item(service),
+    }
+    if full:
+        # The profile's openapi.json declares the service schema for /service_at_locations/{id}, where HSDS 3.0
+        # (and the validator's own example) returns a service_at_location: name and status make the answer
+        # valid against both. docs/architecture.md, "Open Referral UK", says why.
+        data["name"] = f"{service.name} at {link.location}"
+        data["status"] = service.status
+        data["schedules"] = [
+            schedule(row, service_id=str(service.uuid), link=link, notes=service.schedule_notes)
+            for row in _sessions_at(service, link)
+        ]
+    if distance is not None:
+        data["distance"] = round(distance)
+    return data
+
+
+def _sessions_at(service: Service, link: ServiceLocation | None) -> list[OpeningTime]:
+    wanted = link.pk if link else None
+    return [row for row in service.opening_times.all() if row.service_location_id == wanted]
 
 
 def service_full(service: Service) -> dict:
@@ -89,95 +205,68 @@ def service_full(service: Service) -> dict:
     service_id = str(service.uuid)
     data["eligibility_description"] = service.eligibility
     data["application_process"] = service.how_to_access
-    attributes = []
-    for term in [*service.types.all(), *service.outcomes.all()]:
-        attributes.append(
-            {
-                "id": _child_id(service, f"attribute:{term.uuid}"),
-                "link_id": service_id,
-                "link_type": "service",
-                "taxonomy_term_id": str(term.uuid),
-                "taxonomy_term": taxonomy_term(term),
-            }
-        )
-    data["attributes"] = attributes
+    data["attributes"] = [
+        {
+            "id": derived_id(service_id, f"attribute:{term.uuid}"),
+            "link_id": service_id,
+            "link_type": "service",
+            "taxonomy_term_id": str(term.uuid),
+            "taxonomy_term": taxonomy_term(term),
+        }
+        for term in [*service.types.all(), *service.outcomes.all(), *service.other_terms.all()]
+    ]
+    links = list(service.service_locations.all())
     data["schedules"] = [
-        _drop_empty(
-            {
-                # Derived from the session itself, so a round trip through an import keeps it.
-                "id": _child_id(service, f"schedule:{row.day}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"),
-                "service_id": service_id,
-                "freq": "WEEKLY",
-                "byday": ICAL_DAYS[row.day],
-                "opens_at": row.opens_at.strftime("%H:%M"),
-                "closes_at": row.closes_at.strftime("%H:%M"),
-                "description": f"{row}",
-                "notes": service.schedule_notes,
-            }
-        )
-        for row in service.opening_times.all()
+        schedule(row, service_id=service_id, link=None, notes=service.schedule_notes)
+        for row in _sessions_at(service, None)
+    ] + [
+        schedule(row, service_id=service_id, link=link, notes=service.schedule_notes)
+        for link in links
+        for row in _sessions_at(service, link)
     ]
     data["languages"] = [
-        {"id": _child_id(service, f"language:{name.lower()}"), "service_id": service_id, "name": name}
+        {"id": derived_id(service_id, f"language:{name.lower()}"), "service_id": service_id, "name": name}
         for name in service.language_list
     ]
     if service.cost:
         data["cost_options"] = [
-            {"id": _child_id(service, "cost"), "service_id": service_id, "amount_description": service.cost}
+            {"id": derived_id(service_id, "cost"), "service_id": service_id, "amount_description": service.cost}
         ]
+    data["funding"] = [
+        {"id": derived_id(service_id, f"funding:{source}"), "service_id": service_id, "source": source}
+        for source in _lines(service.funding)
+    ]
+    data["service_areas"] = [
+        {"id": derived_id(service_id, f"service_area:{area}"), "service_id": service_id, "name": area}
+        for area in _lines(service.service_areas)
+    ]
     if service.contact_name or service.contact_phone or service.contact_email:
         contact = _drop_empty(
             {
-                "id": _child_id(service, "contact"),
+                "id": derived_id(service_id, "contact"),
                 "service_id": service_id,
                 "name": service.contact_name,
                 "email": service.contact_email,
             }
         )
         if service.contact_phone:
-            contact["phones"] = [{"id": _child_id(service, "contact:phone"), "number": service.contact_phone}]
+            contact["phones"] = [{"id": derived_id(service_id, "contact:phone"), "number": service.contact_phone}]
         data["contacts"] = [contact]
-    if service.location or service.postcode or service.accessibility:
-        location_id = _child_id(service, "location")
-        location = _drop_empty(
-            {"id": location_id, "location_type": "physical", "name": service.location, "description": service.location}
-        )
-        if service.postcode:
-            agency = service.agency
-            location["addresses"] = [
-                {
-                    "id": _child_id(service, "address"),
-                    "location_id": location_id,
-                    "address_1": service.location or agency.name,
-                    "city": "",
-                    "state_province": "",
-                    "postal_code": service.postcode,
-                    "country": "GB",
-                    "address_type": "physical",
-                }
-            ]
-        if service.accessibility:
-            location["accessibility"] = [
-                {
-                    "id": _child_id(service, "accessibility"),
-                    "location_id": location_id,
-                    "description": service.accessibility,
-                }
-            ]
-        data["service_at_locations"] = [
-            {
-                "id": _child_id(service, "service_at_location"),
-                "service_id": service_id,
-                "location_id": location_id,
-                "location": location,
-            }
-        ]
-    return data
+    data["service_at_locations"] = [
+        {
+            "id": str(link.uuid),
+            "service_id": service_id,
+            "location_id": str(link.location.uuid),
+            "location": location_item(link.location),
+        }
+        for link in links
+    ]
+    return {key: value for key, value in data.items() if value != []}
 
 
 def page(items, *, page_number: int, per_page: int, total: int) -> dict:
-    """Open Referral UK's page object around one page of contents."""
-    total_pages = max(1, math.ceil(total / per_page)) if total else 0
+    """Open Referral UK's page object around one page of contents; a page past the last is empty."""
+    total_pages = math.ceil(total / per_page) if total else 0
     return {
         "total_items": total,
         "total_pages": total_pages,
@@ -185,7 +274,7 @@ def page(items, *, page_number: int, per_page: int, total: int) -> dict:
         "size": len(items),
         "first_page": page_number == 1,
         "last_page": page_number >= total_pages,
-        "empty": total == 0,
+        "empty": not items,
         "contents": items,
     }
 

@@ -1,5 +1,6 @@
 """Reads for the directory: what is listed, the draft as a snapshot, what changed, the public search."""
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .models import (
     OpeningTime,
     PractitionerProfile,
     Service,
+    ServiceLocation,
     Taxonomy,
     TaxonomyTerm,
 )
@@ -61,7 +63,12 @@ def practitioner_profile_of(user: User) -> PractitionerProfile:
 
 
 def services_of(agency: Agency):
-    return agency.directory_services.prefetch_related("types", "outcomes", "opening_times").order_by("name")
+    return agency.directory_services.prefetch_related(
+        "types",
+        "outcomes",
+        "opening_times",
+        Prefetch("service_locations", queryset=ServiceLocation.objects.select_related("location")),
+    ).order_by("name")
 
 
 def terms(taxonomy_code: str):
@@ -76,7 +83,7 @@ def stale_cutoff():
 
 
 def _times(rows) -> list[str]:
-    return [f"{Day(r.day).label} {r.opens_at:%H:%M} to {r.closes_at:%H:%M}" for r in rows]
+    return [str(r) for r in rows]
 
 
 def _age_range(minimum, maximum) -> str:
@@ -108,6 +115,7 @@ def _agency_entry(agency: Agency) -> dict:
     )
     return {
         "kind": "agency",
+        "places": [{"postcode": agency.postcode, "latitude": None, "longitude": None}] if agency.postcode else [],
         "name": agency.name,
         "agency": agency.name,
         "description": profile.profile,
@@ -148,9 +156,11 @@ def _service_entry(service: Service) -> dict:
     types = list(service.types.all())
     outcome_terms = list(service.outcomes.all())
     rows = list(service.opening_times.all())
+    links = list(service.service_locations.all())
     profile = service.agency.directory_profile
     return {
         "kind": "service",
+        "places": [_place(link.location) for link in links if not link.location.is_virtual],
         "name": service.name,
         "agency": service.agency.name,
         "description": service.description,
@@ -170,10 +180,10 @@ def _service_entry(service: Service) -> dict:
             ("Who can use it", service.eligibility),
             ("Cost", service.cost),
             ("Languages", service.languages),
-            ("Where", ", ".join(part for part in (service.location, service.postcode) if part)),
-            ("When", "\n".join(_times(rows))),
+            ("Where", "\n".join(_place_line(link, rows) for link in links)),
+            ("When", "\n".join(_times(r for r in rows if r.service_location_id is None))),
             ("Exceptions", service.schedule_notes),
-            ("Accessibility", service.accessibility),
+            ("Accessibility", "\n".join(_accessibility_lines(links))),
             ("How to access it", service.how_to_access),
             ("How to refer", profile.how_to_refer),
             ("Contact", service.contact_name),
@@ -182,6 +192,24 @@ def _service_entry(service: Service) -> dict:
             ("Web page", service.url),
         ),
     }
+
+
+def _place(location) -> dict:
+    # Coordinates are filled in from the postcode dataset by directory_snapshot when the place has none.
+    return {"postcode": location.postcode, "latitude": location.latitude, "longitude": location.longitude}
+
+
+def _place_line(link, rows) -> str:
+    location = link.location
+    where = str(location)
+    times = _times(r for r in rows if r.service_location_id == link.pk)
+    return f"{where}: {'; '.join(times)}" if times else where
+
+
+def _accessibility_lines(links) -> list[str]:
+    if len(links) == 1:
+        return [links[0].location.accessibility] if links[0].location.accessibility else []
+    return [f"{link.location}: {link.location.accessibility}" for link in links if link.location.accessibility]
 
 
 def _practitioner_entry(user: User) -> dict:
@@ -230,6 +258,7 @@ def draft_entries(directory: Directory):
             "service__types",
             "service__outcomes",
             "service__opening_times",
+            Prefetch("service__service_locations", queryset=ServiceLocation.objects.select_related("location")),
             Prefetch("practitioner__memberships", queryset=Membership.objects.select_related("agency")),
         )
         .order_by("section__position", "section_id", "position", "pk")
@@ -274,7 +303,12 @@ def directory_snapshot(directory: Directory, entries=None) -> dict:
         sections[section.pk] = {"heading": section.heading, "entries": []}
     for entry in entries:
         if entry_is_listed(entry):
-            sections[entry.section_id]["entries"].append(entry_as_data(entry))
+            data = entry_as_data(entry)
+            if entry.kind == DirectoryEntry.Kind.PRACTITIONER and directory.setting.postcode:
+                # A practitioner listed in a setting's directory is found at the setting.
+                data["places"] = [{"postcode": directory.setting.postcode, "latitude": None, "longitude": None}]
+            sections[entry.section_id]["entries"].append(data)
+    _fill_coordinates(sections.values())
     ordered = [sections.pop(None)] + list(sections.values())
     return {
         "title": directory.title,
@@ -282,6 +316,23 @@ def directory_snapshot(directory: Directory, entries=None) -> dict:
         "setting": directory.setting.name,
         "sections": [s for s in ordered if s["entries"] or s["heading"]],
     }
+
+
+def _fill_coordinates(sections) -> None:
+    """Give every place without coordinates its postcode's centroid, in one query for the whole snapshot."""
+    from .models import Postcode
+
+    places = [p for section in sections for e in section["entries"] for p in e.get("places", [])]
+    wanted = {p["postcode"] for p in places if p["latitude"] is None and p["postcode"]}
+    if not wanted:
+        return
+    points = {
+        row[0]: row[1:]
+        for row in Postcode.objects.filter(postcode__in=wanted).values_list("postcode", "latitude", "longitude")
+    }
+    for place in places:
+        if place["latitude"] is None and place["postcode"] in points:
+            place["latitude"], place["longitude"] = points[place["postcode"]]
 
 
 def latest_version(directory: Directory) -> DirectoryVersion | None:
@@ -308,6 +359,27 @@ def version_content(version: DirectoryVersion) -> dict:
         while len(_CONTENT_CACHE) > _CONTENT_CACHE_SIZE:
             _CONTENT_CACHE.popitem(last=False)
     return content
+
+
+# What each process derives from a published version (its filters' choices, each entry's rendered card):
+# a version never changes, so neither does anything made from it. Bounded, least recently used first out.
+_MEMO: OrderedDict[tuple, object] = OrderedDict()
+_MEMO_SIZE = 20_000
+
+
+def version_memo(version: DirectoryVersion, what, make):
+    """`make()` for this published version, made once per process; shared read-only between requests."""
+    key = (version.pk, version.published_at, what)
+    with _CONTENT_CACHE_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = make()
+    with _CONTENT_CACHE_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
 
 
 def versions_of(directory: Directory):
@@ -410,10 +482,33 @@ class PublicFilters:
     outcome: str = ""
     age: int | None = None
     day: int | None = None
+    # The searched postcode's centroid, and how far from it, in miles.
+    point: tuple[float, float] | None = None
+    miles: float | None = None
 
     @property
     def any(self) -> bool:
-        return bool(self.search or self.type or self.outcome or self.age is not None or self.day)
+        return bool(self.search or self.type or self.outcome or self.age is not None or self.day or self.point)
+
+
+METRES_PER_MILE = 1609.344
+
+
+def distance_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two points (the public page's frozen versions are searched in Python)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    cosine = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return math.acos(max(-1.0, min(1.0, cosine))) * EARTH_RADIUS_METRES
+
+
+def entry_distance(entry: dict, point) -> float | None:
+    """Metres from the point to the entry's nearest place with coordinates, or None if it has none."""
+    found = [
+        distance_metres(point, (p["latitude"], p["longitude"]))
+        for p in entry.get("places", [])
+        if p.get("latitude") is not None
+    ]
+    return min(found) if found else None
 
 
 def _matches(entry: dict, filters: PublicFilters) -> bool:
@@ -433,6 +528,10 @@ def _matches(entry: dict, filters: PublicFilters) -> bool:
             <= (entry["maximum_age"] if entry["maximum_age"] is not None else 99)
         ):
             return False
+    if filters.point is not None:
+        distance = entry_distance(entry, filters.point)
+        if distance is None or (filters.miles is not None and distance > filters.miles * METRES_PER_MILE):
+            return False
     if filters.search:
         haystack = " ".join(
             [entry["name"], entry["agency"], entry["description"], entry.get("note", "")]
@@ -448,6 +547,12 @@ def search_version(content: dict, filters: PublicFilters) -> list[dict]:
     sections = []
     for section in content["sections"]:
         entries = [e for e in section["entries"] if _matches(e, filters)]
+        if filters.point is not None:
+            # Nearest first, each with how far it is (a copy: the cached content is shared between requests).
+            entries = sorted(
+                ({**e, "miles": entry_distance(e, filters.point) / METRES_PER_MILE} for e in entries),
+                key=lambda e: e["miles"],
+            )
         if entries:
             sections.append({"heading": section["heading"], "entries": entries})
     return sections
@@ -455,22 +560,107 @@ def search_version(content: dict, filters: PublicFilters) -> list[dict]:
 
 # --- Open Referral UK ---------------------------------------------------------------------------------
 
+EARTH_RADIUS_METRES = 6_371_000
 
-def openreferral_services(*, search: str = "", taxonomy_term_id=None, minimum_age=None, maximum_age=None):
-    """Listed services for Open Referral UK, filtered as its API describes, with their organisation joined."""
-    services = listed_services().select_related("agency__directory_profile").order_by("name", "pk")
-    if search:
-        services = services.filter(
-            Q(name__icontains=search) | Q(description__icontains=search) | Q(agency__name__icontains=search)
+
+@dataclass(frozen=True)
+class OpenReferralFilters:
+    """The filters of /services and /service_at_locations, already checked by the view."""
+
+    search: str = ""
+    taxonomy_term_id: object = None
+    taxonomy_id: object = None
+    organization_id: object = None
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    day: int | None = None
+    start_time: object = None
+    end_time: object = None
+    modified_after: object = None
+
+
+def _session_filter(filters: OpenReferralFilters, prefix: str = ""):
+    """Services with one session that meets the day and time filters together."""
+    if filters.day is None and filters.start_time is None and filters.end_time is None:
+        return None
+    sessions = OpeningTime.objects.filter(service=OuterRef(f"{prefix}pk"))
+    if filters.day is not None:
+        sessions = sessions.filter(day=filters.day)
+    if filters.start_time is not None:
+        sessions = sessions.filter(opens_at__gte=filters.start_time)
+    if filters.end_time is not None:
+        sessions = sessions.filter(closes_at__lte=filters.end_time)
+    return Exists(sessions)
+
+
+def _service_filters(filters: OpenReferralFilters, prefix: str = "") -> Q:
+    """The filters as one condition on services (`prefix` reaches the service from another model)."""
+    condition = Q()
+    for word in filters.search.split():
+        # Every word somewhere, not the whole phrase: "baby clinic" finds "Baby and child clinic".
+        condition &= (
+            Q(**{f"{prefix}name__icontains": word})
+            | Q(**{f"{prefix}description__icontains": word})
+            | Q(**{f"{prefix}agency__name__icontains": word})
         )
-    if taxonomy_term_id:
-        services = services.filter(Q(types__uuid=taxonomy_term_id) | Q(outcomes__uuid=taxonomy_term_id)).distinct()
-    if minimum_age is not None:
-        # "A minimum age of at least the value": services that take nobody younger than it.
-        services = services.filter(minimum_age__gte=minimum_age)
-    if maximum_age is not None:
-        services = services.filter(maximum_age__lte=maximum_age)
+    if filters.taxonomy_term_id:
+        condition &= (
+            Q(**{f"{prefix}types__uuid": filters.taxonomy_term_id})
+            | Q(**{f"{prefix}outcomes__uuid": filters.taxonomy_term_id})
+            | Q(**{f"{prefix}other_terms__uuid": filters.taxonomy_term_id})
+        )
+    if filters.taxonomy_id:
+        condition &= (
+            Q(**{f"{prefix}types__taxonomy__uuid": filters.taxonomy_id})
+            | Q(**{f"{prefix}outcomes__taxonomy__uuid": filters.taxonomy_id})
+            | Q(**{f"{prefix}other_terms__taxonomy__uuid": filters.taxonomy_id})
+        )
+    if filters.organization_id:
+        condition &= Q(**{f"{prefix}agency__directory_profile__uuid": filters.organization_id})
+    if filters.minimum_age is not None:
+        # "A minimum age of at least the value": services that take nobody younger (no minimum is 0).
+        at_least = Q(**{f"{prefix}minimum_age__gte": filters.minimum_age})
+        condition &= at_least | Q(**{f"{prefix}minimum_age__isnull": True}) if filters.minimum_age <= 0 else at_least
+    if filters.maximum_age is not None:
+        # "A maximum age at or below the value": an open upper bound is above every value.
+        condition &= Q(**{f"{prefix}maximum_age__lte": filters.maximum_age})
+    if filters.modified_after is not None:
+        condition &= Q(**{f"{prefix}updated_at__gte": filters.modified_after})
+    return condition
+
+
+def _distinct_needed(filters: OpenReferralFilters) -> bool:
+    return bool(filters.taxonomy_term_id or filters.taxonomy_id)
+
+
+def openreferral_services(filters: OpenReferralFilters | None = None):
+    """Listed services for Open Referral UK, filtered as its API describes, with their organisation joined."""
+    filters = filters or OpenReferralFilters()
+    services = listed_services().select_related("agency__directory_profile").order_by("name", "pk")
+    services = services.filter(_service_filters(filters))
+    sessions = _session_filter(filters)
+    if sessions is not None:
+        services = services.filter(sessions)
+    if _distinct_needed(filters):
+        # Distinct through a subquery, so the page's ORDER BY and OFFSET stay cheap.
+        services = (
+            listed_services()
+            .select_related("agency__directory_profile")
+            .order_by("name", "pk")
+            .filter(pk__in=services.values("pk"))
+        )
     return services
+
+
+def _full_service_prefetches(prefix: str = ""):
+    terms_with_taxonomy = TaxonomyTerm.objects.select_related("taxonomy")
+    return [
+        Prefetch(f"{prefix}types", queryset=terms_with_taxonomy),
+        Prefetch(f"{prefix}outcomes", queryset=terms_with_taxonomy),
+        Prefetch(f"{prefix}other_terms", queryset=terms_with_taxonomy),
+        Prefetch(f"{prefix}opening_times", queryset=OpeningTime.objects.order_by("day", "week_of_month", "opens_at")),
+        Prefetch(f"{prefix}service_locations", queryset=ServiceLocation.objects.select_related("location")),
+    ]
 
 
 def openreferral_service(service_uuid) -> Service | None:
@@ -478,14 +668,79 @@ def openreferral_service(service_uuid) -> Service | None:
     return (
         listed_services()
         .select_related("agency__directory_profile")
-        .prefetch_related(
-            Prefetch("types", queryset=TaxonomyTerm.objects.select_related("taxonomy")),
-            Prefetch("outcomes", queryset=TaxonomyTerm.objects.select_related("taxonomy")),
-            Prefetch("opening_times", queryset=OpeningTime.objects.order_by("day", "opens_at")),
-        )
+        .prefetch_related(*_full_service_prefetches())
         .filter(uuid=service_uuid)
         .first()
     )
+
+
+def _distance_metres(latitude: float, longitude: float):
+    """Great-circle distance from a point to each location, as a database expression (PostgreSQL and SQLite)."""
+    from django.db.models import F, FloatField, Value
+    from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
+
+    lat = math.radians(latitude)
+    cosine = Value(math.sin(lat)) * Sin(Radians(F("location__latitude"))) + Value(math.cos(lat)) * Cos(
+        Radians(F("location__latitude"))
+    ) * Cos(Radians(F("location__longitude")) - Value(math.radians(longitude)))
+    # Rounding can push the cosine a hair past 1 for a location at the point itself.
+    bounded = Greatest(Least(cosine, Value(1.0)), Value(-1.0), output_field=FloatField())
+    return ACos(bounded) * Value(float(EARTH_RADIUS_METRES))
+
+
+def bounding_box(latitude: float, longitude: float, metres: float) -> tuple[float, float, float, float]:
+    """South, north, west and east edges of a box holding every point within `metres` (for the index)."""
+    dlat = math.degrees(metres / EARTH_RADIUS_METRES)
+    dlon = math.degrees(metres / (EARTH_RADIUS_METRES * max(math.cos(math.radians(latitude)), 1e-6)))
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
+def openreferral_service_locations(
+    filters: OpenReferralFilters | None = None, *, point: tuple[float, float] | None = None, metres=None
+):
+    """Listed services at each of their locations; near a point, nearest first, within `metres` if given.
+
+    The distance is computed by the database; a bounding box on the indexed coordinates first narrows
+    the rows it is computed for."""
+    filters = filters or OpenReferralFilters()
+    links = (
+        ServiceLocation.objects.filter(service__in=listed_services())
+        .filter(_service_filters(filters, prefix="service__"))
+        .select_related("location", "service__agency__directory_profile")
+    )
+    sessions = _session_filter(filters, prefix="service__")
+    if sessions is not None:
+        links = links.filter(sessions)
+    if _distinct_needed(filters):
+        links = ServiceLocation.objects.filter(pk__in=links.values("pk")).select_related(
+            "location", "service__agency__directory_profile"
+        )
+    if point is None:
+        return links.order_by("service__name", "service_id", "position", "pk")
+    links = links.filter(location__latitude__isnull=False, location__longitude__isnull=False)
+    if metres is not None:
+        south, north, west, east = bounding_box(*point, metres)
+        links = links.filter(location__latitude__range=(south, north), location__longitude__range=(west, east))
+    links = links.annotate(distance=_distance_metres(*point))
+    if metres is not None:
+        links = links.filter(distance__lte=metres)
+    return links.order_by("distance", "service__name", "pk")
+
+
+def openreferral_service_location(link_uuid) -> ServiceLocation | None:
+    return (
+        ServiceLocation.objects.filter(service__in=listed_services(), uuid=link_uuid)
+        .select_related("location", "service__agency__directory_profile")
+        .prefetch_related(*_full_service_prefetches("service__"))
+        .first()
+    )
+
+
+def import_runs_of(setting: Agency):
+    """The setting's import runs, newest first, without their reports (read one run at a time)."""
+    from .models import ImportRun
+
+    return ImportRun.objects.filter(setting=setting).select_related("started_by").defer("report")
 
 
 def taxonomies():
@@ -493,22 +748,27 @@ def taxonomies():
 
 
 def taxonomy_terms():
-    return TaxonomyTerm.objects.select_related("taxonomy").order_by("taxonomy__code", "position")
+    return TaxonomyTerm.objects.select_related("taxonomy").order_by("taxonomy__code", "position", "code")
 
 
 # --- Change history -----------------------------------------------------------------------------------
 
 
 def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
-    """Every change to the agency's information sheet, its services and their opening times, newest first."""
+    """Every change to the agency's information sheet, its services, their places and their opening times,
+    newest first."""
+    from .models import Location
+
     service_ids = set(Service.history.filter(agency_id=agency.pk).values_list("id", flat=True))
     profile_ids = set(AgencyProfile.history.filter(agency_id=agency.pk).values_list("id", flat=True))
+    location_ids = set(ServiceLocation.history.filter(service_id__in=service_ids).values_list("location_id", flat=True))
     records = [
         *AgencyProfile.history.filter(id__in=profile_ids).select_related("history_user"),
         *Service.history.filter(id__in=service_ids).select_related("history_user"),
         *OpeningTime.history.filter(Q(profile_id__in=profile_ids) | Q(service_id__in=service_ids)).select_related(
             "history_user"
         ),
+        *Location.history.filter(id__in=location_ids).select_related("history_user"),
     ]
     records.sort(key=lambda r: r.history_date, reverse=True)
     # A service's name as last recorded, even after it was deleted, for its opening times.
@@ -522,6 +782,8 @@ def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
             return "Information sheet"
         if record.instance_type is Service:
             return f"Service “{record.name}”"
+        if record.instance_type.__name__ == "Location":
+            return f"Place “{record.instance}”"
         if record.service_id:
             return f"Opening time of “{names.get(record.service_id, 'a service')}” ({record.instance})"
         return f"Opening time of the agency ({record.instance})"

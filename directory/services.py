@@ -20,9 +20,13 @@ from .models import (
     DirectoryEntry,
     DirectorySection,
     DirectoryVersion,
+    ImportRun,
+    Location,
     OpeningTime,
+    Postcode,
     PractitionerProfile,
     Service,
+    ServiceLocation,
 )
 
 
@@ -37,6 +41,8 @@ class Session:
     day: int
     opens_at: time
     closes_at: time
+    # None: every week; 1 to 4, or -1 for the last: that week of the month.
+    week_of_month: int | None = None
 
 
 def _profile_of(agency: Agency) -> AgencyProfile:
@@ -46,24 +52,42 @@ def _profile_of(agency: Agency) -> AgencyProfile:
         return AgencyProfile(agency=agency)
 
 
-def _sessions_differ(*, owner_field: str, owner, sessions: list[Session]) -> bool:
-    stored = sorted(OpeningTime.objects.filter(**{owner_field: owner}).values_list("day", "opens_at", "closes_at"))
-    return stored != sorted({(s.day, s.opens_at, s.closes_at) for s in sessions})
+def _session_rows(owner_field: str, owner, service_location=None):
+    rows = OpeningTime.objects.filter(**{owner_field: owner})
+    if owner_field == "service":
+        rows = rows.filter(service_location=service_location)
+    return rows
 
 
-def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session]) -> None:
+def _signature(session) -> tuple:
+    return (session.day, session.week_of_month or 0, session.opens_at, session.closes_at)
+
+
+def _sessions_differ(*, owner_field: str, owner, sessions: list[Session], service_location=None) -> bool:
+    stored = sorted(_signature(row) for row in _session_rows(owner_field, owner, service_location))
+    return stored != sorted({_signature(s) for s in sessions})
+
+
+def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session], service_location=None) -> None:
     """Replace the owner's opening times, leaving unchanged sessions (and their identifiers) as they are."""
-    existing = list(OpeningTime.objects.filter(**{owner_field: owner}))
-    wanted = {(s.day, s.opens_at, s.closes_at) for s in sessions}
+    existing = list(_session_rows(owner_field, owner, service_location))
+    wanted = {_signature(s) for s in sessions}
     kept = set()
     for row in existing:
-        signature = (row.day, row.opens_at, row.closes_at)
+        signature = _signature(row)
         if signature in wanted and signature not in kept:
             kept.add(signature)
         else:
             _as(row, actor).delete()
-    for day, opens_at, closes_at in sorted(wanted - kept):
-        row = OpeningTime(**{owner_field: owner}, day=day, opens_at=opens_at, closes_at=closes_at)
+    for day, week, opens_at, closes_at in sorted(wanted - kept):
+        row = OpeningTime(
+            **{owner_field: owner},
+            service_location=service_location,
+            day=day,
+            week_of_month=week or None,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        )
         row.full_clean()
         _as(row, actor).save()
 
@@ -118,12 +142,24 @@ def agency_sheet_confirm(*, actor: User, agency: Agency) -> AgencyProfile:
     return profile
 
 
+# "Confirmed now", unless a caller (an import) knows better when someone last confirmed it.
+NOW = object()
+
+
 @transaction.atomic
 def service_create(
-    *, actor: User | None, agency: Agency, types=(), outcomes=(), sessions: list[Session] = (), **fields
+    *,
+    actor: User | None,
+    agency: Agency,
+    types=(),
+    outcomes=(),
+    sessions: list[Session] = (),
+    confirmed_at=NOW,
+    **fields,
 ) -> Service:
-    """Add a service an agency offers, confirmed as accurate now."""
-    service = Service(agency=agency, confirmed_at=timezone.now(), confirmed_by=actor, **fields)
+    """Add a service an agency offers, confirmed as accurate now (or when `confirmed_at` says)."""
+    when = timezone.now() if confirmed_at is NOW else confirmed_at
+    service = Service(agency=agency, confirmed_at=when, confirmed_by=actor, **fields)
     service.full_clean()
     _as(service, actor).save()
     service.types.set(types)
@@ -134,7 +170,14 @@ def service_create(
 
 @transaction.atomic
 def service_update(
-    *, actor: User | None, service: Service, types=None, outcomes=None, sessions: list[Session] | None = None, **fields
+    *,
+    actor: User | None,
+    service: Service,
+    types=None,
+    outcomes=None,
+    sessions: list[Session] | None = None,
+    confirmed_at=NOW,
+    **fields,
 ) -> Service:
     """Change a service; saving confirms it as accurate. Types, outcomes and sessions are replaced when given."""
     for name, value in fields.items():
@@ -146,7 +189,7 @@ def service_update(
     )
     if not (has_changes(service) or types_changed or outcomes_changed or sessions_changed):
         return service  # an unchanged save changes nothing, not even the date it was confirmed
-    service.confirmed_at = timezone.now()
+    service.confirmed_at = timezone.now() if confirmed_at is NOW else confirmed_at
     service.confirmed_by = actor
     service.full_clean()
     _as(service, actor).save()
@@ -308,3 +351,168 @@ def directory_publish(*, actor: User | None, directory: Directory) -> DirectoryV
     )
     version.save()
     return version
+
+
+# --- Where a service runs ----------------------------------------------------------------------------
+
+
+def postcode_point(postcode: str) -> tuple[float, float] | None:
+    """A postcode's centroid from the loaded postcode dataset, or None if the area has not loaded it."""
+    from agencies.models import normalise_postcode
+
+    if not postcode:
+        return None
+    row = Postcode.objects.filter(postcode=normalise_postcode(postcode)).values_list("latitude", "longitude").first()
+    return tuple(row) if row else None
+
+
+def _place_coordinates(location: Location) -> None:
+    # Entered or imported coordinates win; otherwise the postcode's centroid, marked as such.
+    if location.latitude is not None and not location.coordinates_from_postcode:
+        return
+    point = postcode_point(location.postcode) if location.kind == Location.Kind.PHYSICAL else None
+    if point:
+        location.latitude, location.longitude = point
+        location.coordinates_from_postcode = True
+    elif location.coordinates_from_postcode:
+        location.latitude = location.longitude = None
+        location.coordinates_from_postcode = False
+
+
+LOCATION_FIELDS = (
+    "kind",
+    "name",
+    "description",
+    "address_1",
+    "city",
+    "state_province",
+    "postcode",
+    "latitude",
+    "longitude",
+    "accessibility",
+)
+
+
+@transaction.atomic
+def service_location_add(
+    *,
+    actor: User | None,
+    service: Service,
+    sessions: list[Session] = (),
+    uuid=None,
+    link_uuid=None,
+    confirm: bool = True,
+    **fields,
+) -> ServiceLocation:
+    """Add a place where the service runs (or at home, or online), with the service's times there."""
+    location = Location(**fields)
+    if uuid:
+        location.uuid = uuid
+    if location.kind != Location.Kind.PHYSICAL:
+        location.latitude = location.longitude = None
+    location.full_clean()
+    _place_coordinates(location)
+    _as(location, actor).save()
+    last = service.service_locations.order_by("-position").values_list("position", flat=True).first()
+    link = ServiceLocation(service=service, location=location, position=(last or 0) + 1)
+    if link_uuid:
+        link.uuid = link_uuid
+    link.full_clean()
+    _as(link, actor).save()
+    _set_sessions(actor, owner_field="service", owner=service, sessions=list(sessions), service_location=link)
+    _confirm_service(actor, service, confirm)
+    return link
+
+
+@transaction.atomic
+def service_location_update(
+    *, actor: User | None, link: ServiceLocation, sessions: list[Session] | None = None, confirm: bool = True, **fields
+) -> ServiceLocation:
+    """Change one of the service's places or its times there; an unchanged save changes nothing."""
+    location = link.location
+    for name, value in fields.items():
+        setattr(location, name, value)
+    if location.kind != Location.Kind.PHYSICAL:
+        location.latitude = location.longitude = None
+        location.coordinates_from_postcode = False
+    if "latitude" in fields and fields["latitude"] is not None:
+        location.coordinates_from_postcode = False
+    location.full_clean()
+    _place_coordinates(location)
+    sessions_changed = sessions is not None and _sessions_differ(
+        owner_field="service", owner=link.service, sessions=sessions, service_location=link
+    )
+    if not (has_changes(location) or sessions_changed):
+        return link
+    if has_changes(location):
+        _as(location, actor).save()
+    if sessions_changed:
+        _set_sessions(actor, owner_field="service", owner=link.service, sessions=sessions, service_location=link)
+    _confirm_service(actor, link.service, confirm)
+    return link
+
+
+@transaction.atomic
+def service_location_remove(*, actor: User | None, link: ServiceLocation, confirm: bool = True) -> None:
+    """Take a place off the service; the place itself goes too unless another service runs there."""
+    location, service = link.location, link.service
+    _as(link, actor).delete()
+    if not location.service_locations.exists():
+        _as(location, actor).delete()
+    _confirm_service(actor, service, confirm)
+
+
+def _confirm_service(actor, service: Service, confirm: bool = True) -> None:
+    """Where a service runs is part of it: saving a change to its places saves the service (so its
+    last_modified moves, for modified_after) and counts as confirming it, except for an import, whose
+    places are the publisher's and whose service keeps its publisher's date (confirm=False)."""
+    if confirm:
+        service.confirmed_at = timezone.now()
+        service.confirmed_by = actor
+    _as(service, actor).save()
+
+
+# --- Importing a feed --------------------------------------------------------------------------------
+
+
+def feed_url_allowed(url: str) -> str | None:
+    """Why the server may not fetch this feed address, or None: http(s), and a public address in production."""
+    import ipaddress
+    import socket
+    import urllib.parse
+
+    from django.conf import settings
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter a web address starting with https://"
+    if settings.DIRECTORY_IMPORT_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except OSError:
+        return f"{parts.hostname} cannot be found: check the address"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return "The feed must be on a public web address"
+    return None
+
+
+@transaction.atomic
+def import_start(*, actor: User, setting: Agency, url: str = "", upload=None) -> ImportRun:
+    """Record an import of a feed (a file or an API address) for a setting and queue it once this commits."""
+    from .tasks import import_feed
+
+    if bool(url) == bool(upload):
+        raise ValidationError("Upload a feed file or give the feed's address, not both")
+    if url:
+        reason = feed_url_allowed(url)
+        if reason:
+            raise ValidationError({"url": reason})
+    run = ImportRun(setting=setting, started_by=actor, source=url or upload.name[:500], url=url)
+    if upload:
+        run.file.save(f"feed-{timezone.now():%Y%m%d%H%M%S}.json", upload, save=False)
+    run.save()
+    import_feed.delay_on_commit(run.pk)
+    return run

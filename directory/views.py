@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,8 @@ from .forms import (
     DirectoryForm,
     EntryAddForm,
     EntryEditForm,
+    ImportForm,
+    LocationForm,
     OpeningTimesForm,
     PractitionerProfileForm,
     PublicFilterForm,
@@ -212,6 +215,67 @@ def service_confirm(request: HttpRequest, service_id: int) -> HttpResponse:
     return redirect("directory-agency", service.agency_id)
 
 
+def _link_of(service, link_id: int):
+    link = service.service_locations.select_related("location").filter(pk=link_id).first()
+    if link is None:
+        raise Http404("No such place for this service")
+    return link
+
+
+@login_required
+def service_location_add(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    form = LocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.service_location_add(
+                actor=request.user, service=service, sessions=form.cleaned_data["sessions"], **form.location_fields()
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{link.location} has been added to {service.name}")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_location_edit.html", {"nav": "directory", "service": service, "form": form}
+    )
+
+
+@login_required
+def service_location_edit(request: HttpRequest, service_id: int, link_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    link = _link_of(service, link_id)
+    form = LocationForm(request.POST or None, link=link)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_location_update(
+                actor=request.user, link=link, sessions=form.cleaned_data["sessions"], **form.location_fields()
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{link.location} has been saved")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_location_edit.html",
+        {"nav": "directory", "service": service, "link": link, "form": form},
+    )
+
+
+@login_required
+def service_location_remove(request: HttpRequest, service_id: int, link_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    link = _link_of(service, link_id)
+    if request.method == "POST":
+        services.service_location_remove(actor=request.user, link=link)
+        messages.success(request, f"{link.location} has been removed from {service.name}")
+        return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_location_remove.html", {"nav": "directory", "service": service, "link": link}
+    )
+
+
 # --- A setting's directory: draft, publish, versions ---------------------------------------------------
 
 
@@ -389,6 +453,61 @@ def directory_publish(request: HttpRequest, directory_id: int) -> HttpResponse:
     )
 
 
+# --- Importing a feed -------------------------------------------------------------------------------------
+
+IMPORT_REPORT_ROWS = 500
+
+
+@login_required
+def import_list(request: HttpRequest, agency_id: int) -> HttpResponse:
+    setting = access.get_setting_for_coordinator(request.user, agency_id)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.import_start(
+                actor=request.user, setting=setting, url=form.cleaned_data["url"], upload=form.cleaned_data["upload"]
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"The import of {run.source} has started")
+            return redirect("directory-import", setting.pk, run.pk)
+    runs = selectors.import_runs_of(setting)
+    return render(
+        request, "directory/import_list.html", {"nav": "directory", "setting": setting, "form": form, "runs": runs}
+    )
+
+
+@login_required
+def import_detail(request: HttpRequest, agency_id: int, run_id: int) -> HttpResponse:
+    setting = access.get_setting_for_coordinator(request.user, agency_id)
+    run = access.get_import_for_coordinator(request.user, setting, run_id)
+    report = run.report or {}
+    records = report.get("records", [])
+    outcome = request.GET.get("show", "")
+    wanted = [r for r in records if r["outcome"] == outcome] if outcome else records
+    problems = [r for r in records if r["outcome"] == "rejected" or r["notes"]]
+    return render(
+        request,
+        "directory/import_detail.html",
+        {
+            "nav": "directory",
+            "setting": setting,
+            "run": run,
+            "counts": report.get("counts", {}),
+            "problems": problems[:IMPORT_REPORT_ROWS],
+            "more_problems": max(0, len(problems) - IMPORT_REPORT_ROWS),
+            "records": wanted[:IMPORT_REPORT_ROWS],
+            "more_records": max(0, len(wanted) - IMPORT_REPORT_ROWS),
+            "show": outcome,
+            "organisations": report.get("organisations_created", []),
+            "terms": report.get("terms_created", []),
+            "running": run.status in (run.Status.QUEUED, run.Status.RUNNING),
+        },
+    )
+
+
 # --- The public directory --------------------------------------------------------------------------------
 
 
@@ -401,6 +520,22 @@ def _term_choices(content: dict, key: str, names: str) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: order.get(item[0], 99))
 
 
+def _facets(content: dict) -> dict:
+    return {
+        "types": _term_choices(content, "types", "type_names"),
+        "outcomes": _term_choices(content, "outcomes", "outcome_names"),
+    }
+
+
+def _card(version, entry: dict) -> str:
+    """An entry's card, rendered once per published version (a published version never changes)."""
+    return selectors.version_memo(
+        version,
+        ("card", entry["key"]),
+        lambda: render_to_string("directory/_entry.html", {"data": entry, "entry": None, "level": 4}),
+    )
+
+
 def public_directory(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
     """The published directory (the latest version, or an earlier one): public, no child data anywhere."""
     directory = selectors.published_directory(slug)
@@ -408,32 +543,49 @@ def public_directory(request: HttpRequest, slug: str, number: int | None = None)
     if version is None:
         raise Http404("No such directory")
     content = selectors.version_content(version)
-    form = PublicFilterForm(
-        request.GET or None,
-        type_choices=_term_choices(content, "types", "type_names"),
-        outcome_choices=_term_choices(content, "outcomes", "outcome_names"),
-    )
+    facets = selectors.version_memo(version, "facets", lambda: _facets(content))
+    form = PublicFilterForm(request.GET or None, type_choices=facets["types"], outcome_choices=facets["outcomes"])
     filters = selectors.PublicFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.PublicFilters(
-            search=data["search"].strip(), type=data["type"], outcome=data["outcome"], age=data["age"], day=data["day"]
+            search=data["search"].strip(),
+            type=data["type"],
+            outcome=data["outcome"],
+            age=data["age"],
+            day=data["day"],
+            point=form.point if data["postcode"] else None,
+            miles=data["miles"],
         )
-    sections = selectors.search_version(content, filters)
     # Paginate entries across sections, keeping each page's entries under their section headings.
-    flat = [(section["heading"], entry) for section in sections for entry in section["entries"]]
+    if filters.any:
+        sections = selectors.search_version(content, filters)
+        flat = [(section["heading"], entry) for section in sections for entry in section["entries"]]
+    else:
+        flat = selectors.version_memo(
+            version,
+            "all entries",
+            lambda: [(section["heading"], entry) for section in content["sections"] for entry in section["entries"]],
+        )
     page = Paginator(flat, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
     grouped = []
     for heading, entry in page.object_list:
         if not grouped or grouped[-1]["heading"] != heading:
             grouped.append({"heading": heading, "entries": []})
-        grouped[-1]["entries"].append(entry)
+        grouped[-1]["entries"].append({"miles": entry.get("miles"), "card": _card(version, entry)})
     query = request.GET.copy()
     query.pop("page", None)
+    form_html = None
+    if not form.is_bound:
+        # The empty filter form is the same for everyone who opens this version.
+        form_html = selectors.version_memo(
+            version, "empty filter form", lambda: render_to_string("forms/form.html", {"form": form})
+        )
     return render(
         request,
         "directory/public_directory.html",
         {
+            "form_html": form_html,
             "directory": directory,
             "version": version,
             "content": content,

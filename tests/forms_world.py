@@ -13,7 +13,16 @@ from caf.sections import SECTIONS, element_key
 from children import services as child_services
 from children.models import Child, FamilyMember
 from directory import services as directory_services
-from directory.models import AgencyProfile, DirectoryEntry, OpeningTime, PractitionerProfile, Service, TaxonomyTerm
+from directory.models import (
+    AgencyProfile,
+    DirectoryEntry,
+    Location,
+    OpeningTime,
+    PractitionerProfile,
+    Service,
+    ServiceLocation,
+    TaxonomyTerm,
+)
 from directory.services import Session
 
 
@@ -111,8 +120,10 @@ def world(db):
     )
     Service.objects.update(
         eligibility="Families in Northfield",
-        accessibility="Step-free access",
-        postcode="NF4 2RP",
+        alert="Closed on 24 December",
+        accreditations="Quality mark",
+        funding="The county council",
+        service_areas="Northfield",
         schedule_notes="Term time only",
         url="https://services.example.org/one",
         contact_name="Duty worker",
@@ -120,9 +131,38 @@ def world(db):
         maximum_age=18,
     )
     DirectoryEntry.objects.update(note="Ask at the office")
+    # Every place an address with every part, its own coordinates and a session at it on every day.
+    Location.objects.update(
+        kind="physical",
+        name="Riverside Children's Centre",
+        address_1="Mill Lane",
+        city="Northfield",
+        state_province="Northfieldshire",
+        postcode="NF4 2RP",
+        latitude=52.905,
+        longitude=-0.595,
+        coordinates_from_postcode=False,
+        accessibility="Step-free access",
+        description="The children's centre beside the school",
+    )
     for service in Service.objects.all():
         service.types.add(*by_taxonomy["service_types"][:2])
         service.outcomes.add(*by_taxonomy["ecm_outcomes"][:2])
+        directory_services.service_location_add(
+            actor=None,
+            service=service,
+            kind="physical",
+            name="Riverside Children's Centre",
+            address_1="Mill Lane",
+            city="Northfield",
+            state_province="Northfieldshire",
+            postcode="NF4 2RP",
+            latitude=52.905,
+            longitude=-0.595,
+            accessibility="Step-free access",
+            description="The children's centre beside the school",
+            sessions=[Session(3, time(13), time(15))],
+        )
     OpeningTime.objects.filter(service__isnull=False).delete()
     OpeningTime.objects.bulk_create(
         [
@@ -130,7 +170,10 @@ def world(db):
             for s in Service.objects.all()
             for d in range(1, 8)
         ]
+        + [
+            OpeningTime(service_id=link.service_id, service_location=link, day=d, opens_at=time(13), closes_at=time(15))
+            for link in ServiceLocation.objects.all()
+            for d in range(1, 8)
+        ]
     )
     return {"wayne": wayne, "caf": caf, "school": school, "agencies": agencies}
-
-

@@ -21,7 +21,7 @@ from simple_history.models import HistoricalChanges
 from caf.models import Element
 from caf.sections import SECTIONS
 from children.models import FamilyMember
-from directory.models import DirectoryEntry, PractitionerProfile, Service
+from directory.models import DirectoryEntry, PractitionerProfile, Service, ServiceLocation
 
 from .forms_html import rendered_forms
 from .forms_world import HEAD, HEALTH_VISITOR, SENCO, TEACHER, _user
@@ -87,6 +87,13 @@ EDIT_PAGES: dict[str, Callable] = {
         )
         for s in Service.objects.all()
     ],
+    "directory-service-location-edit": lambda w: [
+        (
+            link.service.agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+            reverse("directory-service-location-edit", args=[link.service_id, link.pk]),
+        )
+        for link in ServiceLocation.objects.select_related("service__agency")
+    ],
     "notification-preferences": lambda w: (TEACHER, reverse("notification-preferences")),
     "directory-edit": lambda w: (SENCO, reverse("directory-edit", args=[w["school"].directory.pk])),
     "directory-entry-edit": lambda w: [
@@ -121,6 +128,14 @@ NEW_PAGES: dict[str, Callable] = {
     "member-add": lambda w: (HEAD, reverse("member-add", args=[w["school"].pk])),
     "directory-service-add": lambda w: (HEAD, reverse("directory-service-add", args=[w["school"].pk])),
     "directory-section-add": lambda w: (SENCO, reverse("directory-section-add", args=[w["school"].directory.pk])),
+    "directory-service-location-add": lambda w: [
+        (
+            s.agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+            reverse("directory-service-location-add", args=[s.pk]),
+        )
+        for s in Service.objects.all()[:1]
+    ],
+    "directory-imports": lambda w: (SENCO, reverse("directory-imports", args=[w["school"].pk])),
     "directory-entry-add": lambda w: [
         (SENCO, reverse("directory-entry-add", args=[w["school"].directory.pk, kind]))
         for kind in ("agency", "service", "practitioner")
@@ -199,6 +214,8 @@ NOT_FORM_PAGES = {
     "directory-service-confirm": "a POST-only action",
     "directory-start": "makes the directory (once per setting)",
     "directory-entry-remove": "a decision to remove an entry",
+    "directory-service-location-remove": "a decision to remove a place",
+    "directory-import": "shows an import's progress and report",
     "directory-publish": "a decision to publish",
 }
 

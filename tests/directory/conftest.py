@@ -29,9 +29,23 @@ def listed_agency(other_agency, other_manager):
     return other_agency
 
 
+def load_demo_postcodes():
+    from directory.postcodes import DEMO_POSTCODES, load_postcodes
+
+    load_postcodes(DEMO_POSTCODES)
+
+
+@pytest.fixture
+def postcodes(db):
+    """The demo area's fictional postcodes (directory/fixtures/demo_postcodes.csv)."""
+    load_demo_postcodes()
+
+
 @pytest.fixture
 def listed_service(listed_agency, other_manager):
-    return services.service_create(
+    # Other test folders import this fixture alone, so it loads the postcodes itself.
+    load_demo_postcodes()
+    service = services.service_create(
         actor=other_manager,
         agency=listed_agency,
         name="Baby weigh clinic",
@@ -42,14 +56,23 @@ def listed_service(listed_agency, other_manager):
         maximum_age=2,
         sessions=[Session(2, time(9, 30), time(11, 30))],
         languages="English, Polish",
-        location="Riverside Children's Centre",
-        postcode="NF4 2RP",
-        accessibility="Step-free access",
         contact_name="Duty health visitor",
         contact_phone="01632 960 303",
         contact_email="hv@northfield.example.org",
         cost="Free",
     )
+    services.service_location_add(
+        actor=other_manager,
+        service=service,
+        kind="physical",
+        name="Riverside Children's Centre",
+        address_1="Mill Lane",
+        city="Northfield",
+        state_province="Northfieldshire",
+        postcode="NF4 2RP",
+        accessibility="Step-free access",
+    )
+    return service
 
 
 @pytest.fixture

@@ -68,3 +68,15 @@ def test_people_who_may_not_edit_the_sheet_get_404_for_its_history(
 def test_only_the_settings_coordinator_may_read_the_directory_history(request, client_for, school_directory, persona):
     client = client_for(request.getfixturevalue(persona))
     assert client.get(f"/directory/directories/{school_directory.pk}/history/").status_code == 404
+
+
+def test_the_sheets_history_shows_changes_to_a_services_places(
+    client_for, other_manager, listed_agency, listed_service
+):
+    from directory import services as directory_services
+
+    link = listed_service.service_locations.get()
+    directory_services.service_location_update(actor=other_manager, link=link, accessibility="Lift to every floor")
+    body = client_for(other_manager).get(f"/directory/agencies/{listed_agency.pk}/history/").content.decode()
+    assert "Place “Riverside Children&#x27;s Centre, Mill Lane, Northfield, NF4 2RP”" in body
+    assert "Lift to every floor" in body

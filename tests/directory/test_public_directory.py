@@ -82,6 +82,8 @@ def test_the_published_snapshot_holds_only_directory_fields(published):
         "details",
         "key",
         "note",
+        # Where to find it (postcodes and their centroids, never a family's): for the postcode search.
+        "places",
     }
     content = published.versions.get().content
     assert set(content) == {"title", "introduction", "setting", "sections"}
@@ -130,3 +132,37 @@ def test_a_published_versions_content_is_read_once_and_a_new_version_is_read_afr
     assert reads == 1 and "£2 a session" in body
     earlier = client.get(f"/directory/published/{published.slug}/versions/1/").content.decode()
     assert "Free" in earlier and "£2 a session" not in earlier
+
+
+def test_the_public_directory_finds_what_is_within_a_distance_of_a_postcode_nearest_first(
+    client, published, coordinator, listed_agency, other_manager
+):
+    far = services.service_create(actor=other_manager, agency=listed_agency, name="Far away group")
+    services.service_location_add(
+        actor=other_manager,
+        service=far,
+        kind="physical",
+        name="The Willows",
+        address_1="Hospital Road",
+        city="Northfield",
+        state_province="Northfieldshire",
+        postcode="NF3 7WH",
+    )
+    online = services.service_create(actor=other_manager, agency=listed_agency, name="Online chat")
+    services.service_location_add(actor=other_manager, service=online, kind="online")
+    for target in (far, online):
+        services.entry_add(actor=coordinator, directory=published, target=target)
+    services.directory_publish(actor=coordinator, directory=published)
+
+    body = client.get(f"/directory/published/{published.slug}/?postcode=nf46kh&miles=5").content.decode()
+    assert "Baby weigh clinic" in body and "0.4 miles away" in body
+    assert "Far away group" not in body and "Online chat" not in body
+    body = client.get(f"/directory/published/{published.slug}/?postcode=NF4+6KH&miles=10").content.decode()
+    assert body.index("Baby weigh clinic") < body.index("Far away group")
+
+
+def test_a_postcode_the_directory_does_not_know_is_an_error_not_an_empty_answer(client, published):
+    body = client.get(f"/directory/published/{published.slug}/?postcode=NF8+1AA&miles=5").content.decode()
+    assert "govuk-error-summary" in body and "We do not know where NF8 1AA is" in body
+    body = client.get(f"/directory/published/{published.slug}/?miles=5").content.decode()
+    assert "Enter a postcode to search within a distance of it" in body

@@ -181,8 +181,6 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
             minimum_age=0,
             maximum_age=11,
             sessions=[Session(2, clock(9, 30), clock(11, 30))],
-            location="Riverside Children's Centre",
-            postcode="NF4 2RP",
             contact_phone="01632 960 303",
             cost="Free",
         )
