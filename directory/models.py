@@ -352,7 +352,12 @@ class Location(models.Model):
     def __str__(self):
         if self.kind != self.Kind.PHYSICAL:
             return self.name or self.get_kind_display()
-        return ", ".join(part for part in (self.name, self.address_1, self.city, self.postcode) if part) or "An address"
+        # A place named by its first address line (as the migration from one place per service names them)
+        # reads "3 Canal Walk, Northfield, NF2 5CW", not "3 Canal Walk, 3 Canal Walk, …".
+        parts = [self.name, self.address_1, self.city, self.postcode]
+        if self.name and self.address_1 and self.name.strip().casefold() == self.address_1.strip().casefold():
+            parts.remove(self.address_1)
+        return ", ".join(part for part in parts if part) or "An address"
 
     @property
     def is_virtual(self) -> bool:
