@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import jellyfish
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from agencies import access
@@ -180,9 +180,7 @@ def child_index_search(
         criteria |= Q(postcode=normalise_postcode(compact_postcode))
     if not criteria:
         return []
-    candidates = list(
-        Child.objects.filter(criteria).prefetch_related(current_leads()).order_by("pk")[:SEARCH_CANDIDATE_LIMIT]
-    )
+    candidates = list(Child.objects.filter(criteria).order_by("pk")[:SEARCH_CANDIDATE_LIMIT])
     # Two matching details make a likely match; a search on one detail alone needs only that one.
     given = sum(bool(x) for x in (first_name, last_name, date_of_birth, compact_postcode))
     required = 2.5 if given >= 2 else 1.0
@@ -212,6 +210,8 @@ def child_index_search(
             results.append(SearchResult(child=child, score=score, visible=False, reasons=reasons))
     results.sort(key=lambda r: (-r.score, r.child.pk))
     results = results[:SEARCH_RESULT_LIMIT]
+    # The lead professionals of the matches shown only (not of all the candidates scored): one query.
+    prefetch_related_objects([r.child for r in results], current_leads())
     visible_ids = set(
         access.children_visible_to(user).filter(pk__in=[r.child.pk for r in results]).values_list("pk", flat=True)
     )
