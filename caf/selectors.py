@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.selectors import history_entries
 
-from .models import Action, Assessment, Domain, Element, ProgressNote, SectionEntry
+from .models import Action, Assessment, Domain, Element, ProgressNote, Review, SectionEntry
 from .sections import ELEMENT_FIELDS, SECTIONS, element_key
 
 
@@ -212,16 +212,27 @@ def lead_dashboard(user):
     today = timezone.localdate()
     # The table shows the child's name, reference and link only: not their school or lead (the user).
     children = list(children_led_by(user).select_related(None).prefetch_related(None))
+    # Each current CAF with its number of overdue actions (Action.is_overdue) and its latest review's next
+    # date, counted by PostgreSQL: one query however many actions and reviews the plans have.
+    latest_review = Review.objects.filter(assessment=OuterRef("pk")).order_by("-held_on", "-pk")
     cafs = {
         a.child_id: a
-        for a in Assessment.objects.filter(child__in=children, is_current=True).prefetch_related("actions", "reviews")
+        for a in Assessment.objects.filter(child__in=children, is_current=True).annotate(
+            overdue_actions=Count(
+                "actions",
+                filter=Q(
+                    actions__status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS],
+                    actions__due_on__lt=today,
+                ),
+            ),
+            latest_next_review_on=Subquery(latest_review.values("next_review_on")[:1]),
+        )
     }
     rows = []
     for child in children:
         caf = cafs.get(child.pk)
-        overdue = [a for a in caf.actions.all() if a.is_overdue] if caf else []
-        reviews = list(caf.reviews.all()) if caf else []
-        next_review = reviews[0].next_review_on if reviews else None
+        overdue = caf.overdue_actions if caf else 0
+        next_review = caf.latest_next_review_on if caf else None
         rows.append(
             {
                 "child": child,
