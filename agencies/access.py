@@ -758,20 +758,22 @@ def involvements_endable_by(user: User, child, rights: ChildAccess, involvements
     return {i.pk for i in involvements if rights.is_lead or i.agency_id in rights.agency_ids}
 
 
-def handover_to_write(user: User, child, lead=_UNKNOWN):
+def handover_to_write(user: User, child, lead=_UNKNOWN, previous=_UNKNOWN):
     """The lead change this user (the previous lead) may still write a handover note for, or None.
-    `lead` is the child's current lead (or None), when the caller has it already."""
+    `lead` is the child's current lead (or None) and `previous` the latest ended lead (or None: by `ended_on`,
+    then the latest row), when the caller has them already."""
     from children.models import LeadProfessional
 
     lead = current_lead(child) if lead is _UNKNOWN else lead
     if lead is None:
         return None
-    previous = (
-        LeadProfessional.objects.filter(child=child, ended_on__isnull=False)
-        .exclude(pk=lead.pk)
-        .order_by("-ended_on", "-pk")
-        .first()
-    )
+    if previous is _UNKNOWN:
+        previous = (
+            LeadProfessional.objects.filter(child=child, ended_on__isnull=False)
+            .exclude(pk=lead.pk)
+            .order_by("-ended_on", "-pk")
+            .first()
+        )
     if previous is None or previous.practitioner_id != user.pk or previous.practitioner_id == lead.practitioner_id:
         return None
     if previous.handover_notes_written.filter(to_lead=lead).exists():

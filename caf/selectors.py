@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.selectors import history_entries
 
-from .models import Action, Assessment, Domain, Element, ProgressNote, SectionEntry
+from .models import Action, Assessment, Domain, Element, ProgressNote, Review, SectionEntry
 from .sections import ELEMENT_FIELDS, SECTIONS, element_key
 
 
@@ -210,17 +210,29 @@ def lead_dashboard(user):
     from children.selectors import children_led_by
 
     today = timezone.localdate()
-    children = list(children_led_by(user))
+    # The table shows the child's name, reference and link only: not their school or lead (the user).
+    children = list(children_led_by(user).select_related(None).prefetch_related(None))
+    # Each current CAF with its number of overdue actions (Action.is_overdue) and its latest review's next
+    # date, counted by PostgreSQL: one query however many actions and reviews the plans have.
+    latest_review = Review.objects.filter(assessment=OuterRef("pk")).order_by("-held_on", "-pk")
     cafs = {
         a.child_id: a
-        for a in Assessment.objects.filter(child__in=children, is_current=True).prefetch_related("actions", "reviews")
+        for a in Assessment.objects.filter(child__in=children, is_current=True).annotate(
+            overdue_actions=Count(
+                "actions",
+                filter=Q(
+                    actions__status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS],
+                    actions__due_on__lt=today,
+                ),
+            ),
+            latest_next_review_on=Subquery(latest_review.values("next_review_on")[:1]),
+        )
     }
     rows = []
     for child in children:
         caf = cafs.get(child.pk)
-        overdue = [a for a in caf.actions.all() if a.is_overdue] if caf else []
-        reviews = list(caf.reviews.all()) if caf else []
-        next_review = reviews[0].next_review_on if reviews else None
+        overdue = caf.overdue_actions if caf else 0
+        next_review = caf.latest_next_review_on if caf else None
         rows.append(
             {
                 "child": child,
@@ -234,49 +246,55 @@ def lead_dashboard(user):
 
 
 def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
-    """What others changed lately in the records and CAFs of the children the user leads, newest first."""
+    """What others changed lately in the records and CAFs of the children the user leads, newest first.
+
+    One query for the children and one for the changes: the five history tables' newest `limit` rows each,
+    joined by UNION ALL, reading only the four columns shown (not the historical rows themselves)."""
+    from django.db.models import F, IntegerField, Value
+
     from children.models import Child, FamilyMember, Involvement
 
     since = timezone.now() - timedelta(days=days)
-    led = list(
+    names = dict(
         Child.objects.filter(
             lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "first_name")
     )
-    if not led:
+    if not names:
         return []
-    names = dict(Child.objects.filter(pk__in=led).values_list("pk", "first_name"))
+    led = list(names)
     sources = [
-        (SectionEntry.history.filter(assessment__child_id__in=led), "The CAF", lambda r: r.assessment.child_id),
-        (Action.history.filter(assessment__child_id__in=led), "The delivery plan", lambda r: r.assessment.child_id),
-        (Involvement.history.filter(child_id__in=led), "The team around the child", lambda r: r.child_id),
-        (FamilyMember.history.filter(child_id__in=led), "The family", lambda r: r.child_id),
-        (Child.history.filter(id__in=led), "Identifying details", lambda r: r.id),
+        (SectionEntry.history.filter(assessment__child_id__in=led), "The CAF", "assessment__child_id"),
+        (Action.history.filter(assessment__child_id__in=led), "The delivery plan", "assessment__child_id"),
+        (Involvement.history.filter(child_id__in=led), "The team around the child", "child_id"),
+        (FamilyMember.history.filter(child_id__in=led), "The family", "child_id"),
+        (Child.history.filter(id__in=led), "Identifying details", "id"),
     ]
-    changes = []
-    for queryset, what, child_of in sources:
-        rows = (
-            queryset.filter(history_date__gte=since)
-            .exclude(history_user=user)
-            .select_related("history_user")
-            .order_by("-history_date")[:limit]
+    parts = [
+        queryset.filter(history_date__gte=since)
+        .exclude(history_user=user)
+        .annotate(
+            change_when=F("history_date"),
+            change_who=F("history_user__full_name"),
+            change_child=F(child_field),
+            change_source=Value(index, output_field=IntegerField()),
         )
-        if what in ("The CAF", "The delivery plan"):
-            rows = rows.select_related("assessment")
-        for record in rows:
-            child_id = child_of(record)
-            changes.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user.full_name if record.history_user else "The system",
-                    "what": what,
-                    "child_name": names.get(child_id, ""),
-                    "child_id": child_id,
-                }
-            )
-    changes.sort(key=lambda c: c["when"], reverse=True)
+        .order_by("-history_date")
+        .values_list("change_when", "change_who", "change_child", "change_source")[:limit]
+        for index, (queryset, _what, child_field) in enumerate(sources)
+    ]
+    rows = list(parts[0].union(*parts[1:], all=True))
+    # Newest first; equal times keep the order of the sources above.
+    rows.sort(key=lambda row: (row[0], -row[3]), reverse=True)
     # One line per child, part and person: the newest change of a burst of edits says enough.
     latest = {}
-    for change in changes:
+    for when, who, child_id, source in rows:
+        change = {
+            "when": when,
+            "who": who if who is not None else "The system",
+            "what": sources[source][1],
+            "child_name": names.get(child_id, ""),
+            "child_id": child_id,
+        }
         latest.setdefault((change["child_id"], change["what"], change["who"]), change)
     return list(latest.values())[:limit]

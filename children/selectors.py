@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import jellyfish
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from agencies import access
@@ -60,9 +60,7 @@ def child_record(child: Child) -> dict:
         "involvements": list(
             Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
         ),
-        "lead": LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-        .select_related("practitioner", "agency")
-        .first(),
+        **_current_and_previous_lead(child),
         "consents": list(
             Consent.objects.filter(child=child)
             .select_related("recorded_by")
@@ -76,6 +74,15 @@ def child_record(child: Child) -> dict:
             EmergencyAccess.objects.filter(child=child).select_related("user", "agency").order_by("-granted_at")[:20]
         ),
     }
+
+
+def _current_and_previous_lead(child: Child) -> dict:
+    """The child's current lead professional (or None) and the latest one before (or None), in one query."""
+    leads = list(LeadProfessional.objects.filter(child=child).select_related("practitioner", "agency").order_by("pk"))
+    lead = next((row for row in leads if row.ended_on is None), None)
+    ended = [row for row in leads if row.ended_on is not None]
+    previous = max(ended, key=lambda row: (row.ended_on, row.pk)) if ended else None
+    return {"lead": lead, "previous_lead": previous}
 
 
 def team_agencies_not_covered(child: Child):
@@ -102,16 +109,21 @@ def agencies_consent_may_be_confirmed_for(child: Child):
 _NOT_GIVEN = object()
 
 
-def team_changes_for(user: User, child: Child, rights, escalations, lead=_NOT_GIVEN, involvements=None) -> dict:
+def team_changes_for(
+    user: User, child: Child, rights, escalations, lead=_NOT_GIVEN, involvements=None, previous_lead=_NOT_GIVEN
+) -> dict:
     """What the child's page offers this user about the team and escalations: every rule from agencies.access.
-    `lead` (the current lead professional or None) and `involvements` (the current ones) when the page has them."""
+    `lead` (the current lead professional or None), `previous_lead` (the latest ended one, or None) and
+    `involvements` (the current ones) when the page has them."""
     if lead is _NOT_GIVEN:
         lead = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
     return {
         "handover_notes": list(access.handover_notes_for(user, child))
         if lead and lead.practitioner_id == user.pk
         else [],
-        "handover_to_write": access.handover_to_write(user, child, lead=lead),
+        "handover_to_write": access.handover_to_write(user, child, lead=lead)
+        if previous_lead is _NOT_GIVEN
+        else access.handover_to_write(user, child, lead=lead, previous=previous_lead),
         "may_change_lead": access.may_change_lead(user, child, rights, lead=lead),
         "endable_involvements": access.involvements_endable_by(user, child, rights, involvements),
         "may_confirm_consent": access.may_confirm_consent(rights),
@@ -180,9 +192,7 @@ def child_index_search(
         criteria |= Q(postcode=normalise_postcode(compact_postcode))
     if not criteria:
         return []
-    candidates = list(
-        Child.objects.filter(criteria).prefetch_related(current_leads()).order_by("pk")[:SEARCH_CANDIDATE_LIMIT]
-    )
+    candidates = list(Child.objects.filter(criteria).order_by("pk")[:SEARCH_CANDIDATE_LIMIT])
     # Two matching details make a likely match; a search on one detail alone needs only that one.
     given = sum(bool(x) for x in (first_name, last_name, date_of_birth, compact_postcode))
     required = 2.5 if given >= 2 else 1.0
@@ -212,6 +222,8 @@ def child_index_search(
             results.append(SearchResult(child=child, score=score, visible=False, reasons=reasons))
     results.sort(key=lambda r: (-r.score, r.child.pk))
     results = results[:SEARCH_RESULT_LIMIT]
+    # The lead professionals of the matches shown only (not of all the candidates scored): one query.
+    prefetch_related_objects([r.child for r in results], current_leads())
     visible_ids = set(
         access.children_visible_to(user).filter(pk__in=[r.child.pk for r in results]).values_list("pk", flat=True)
     )

@@ -178,7 +178,13 @@ def child_detail(request, child, rights):
         cafs=cafs,
         **record,
         **selectors.team_changes_for(
-            request.user, child, rights, record["escalations"], lead=record["lead"], involvements=record["involvements"]
+            request.user,
+            child,
+            rights,
+            record["escalations"],
+            lead=record["lead"],
+            previous_lead=record["previous_lead"],
+            involvements=record["involvements"],
         ),
     )
 

@@ -173,3 +173,36 @@ def test_peek_page_pages_by_fetching_one_row_more(lead_professional, school):
     capped = peek_page(children, 2, 2, cap=4)
     assert [c.last_name for c in capped.object_list] == ["Family2", "Family3"]
     assert not capped.has_next() and capped.has_more
+
+
+def _carters(lead, school, how_many: int, start: int = 0):
+    for number in range(start, start + how_many):
+        child = services.child_create(
+            actor=lead,
+            first_name="Wayne",
+            last_name="Carter",
+            date_of_birth=date(2019, 1, 1) + timedelta(days=number),
+            school=school,
+        )
+        appoint_lead(child, lead)
+
+
+def test_the_child_index_search_costs_the_same_with_3_matches_as_with_30(client_for, lead_professional, school):
+    client = client_for(lead_professional)
+    url = reverse("child-search")
+    search = {"first_name": "Wayne", "last_name": "Karter"}
+    _carters(lead_professional, school, 3)
+    client.post(url, search)  # the session and the user are read once; what matters is what follows
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, search)
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    few, body = queries()
+    assert body.count("Wayne Carter") >= 3 and lead_professional.full_name in body
+    _carters(lead_professional, school, 27, start=3)
+    many, body = queries()
+    assert many == few
+    assert lead_professional.full_name in body
