@@ -250,6 +250,7 @@ def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
 
     One query for the children and one for the changes: the five history tables' newest `limit` rows each,
     joined by UNION ALL, reading only the four columns shown (not the historical rows themselves)."""
+    from django.db import connection
     from django.db.models import F, IntegerField, Value
 
     from children.models import Child, FamilyMember, Involvement
@@ -283,7 +284,10 @@ def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
         .values_list("change_when", "change_who", "change_child", "change_source")[:limit]
         for index, (queryset, _what, child_field) in enumerate(sources)
     ]
-    rows = list(parts[0].union(*parts[1:], all=True))
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:  # SQLite (the embedded default) refuses LIMIT inside UNION: one query per table there
+        rows = [row for part in parts for row in part]
     # Newest first; equal times keep the order of the sources above.
     rows.sort(key=lambda row: (row[0], -row[3]), reverse=True)
     # One line per child, part and person: the newest change of a burst of edits says enough.
