@@ -1,12 +1,12 @@
 """Run inside a process on the embedded default (SQLite, in-process tasks): load the demo and ask for
 every page a demo user's own pages link to, as each demo user, printing any answer of 500 or more.
 
-Used by tests/embedded/test_embedded_default.py, which runs it with no DATABASE_URL set."""
+Used by tests/embedded/test_embedded_default.py, which runs it on a SQLite file of its own
+and without a broker (tasks in-process), as `make run` does."""
 
 import os
 import re
 import sys
-
 from pathlib import Path
 
 import django
