@@ -86,10 +86,12 @@ class GovukFormMixin:
                 css = ""
             add_classes(widget, css)
             if isinstance(field, forms.CharField) and field.max_length and widget.govuk_kind == "textarea":
-                # Stated in the form, as GOV.UK's character count does, so nobody types past the limit blind.
-                field.help_text = (
-                    f"{field.help_text} " if field.help_text else ""
-                ) + f"You can enter up to {field.max_length:,} characters."
+                # GOV.UK's character count: the limit stated under the box (and counted down with
+                # JavaScript), never `maxlength`, which cuts off pasted text without a word.
+                widget.govuk_limit, widget.govuk_limit_text = field.max_length, f"{field.max_length:,}"
+                add_classes(widget, "govuk-js-character-count")
+                widget.attrs.pop("maxlength", None)
+                widget.template_name = "forms/widgets/character_count.html"
 
     def _restore_typed(self):
         """On the page a user returns to after a time-out, bind the form to what they had posted.
@@ -111,12 +113,11 @@ class GovukFormMixin:
         for name in self.errors:
             if name not in self.fields:
                 continue
-            field = self.fields[name]
-            widget = field.widget
-            bound = self[name]
+            widget = self.fields[name].widget
             if widget.govuk_kind not in CHOICE_TEMPLATES:
                 # A group of choices is described by its fieldset; on each option it would be read again.
-                described = [f"{bound.auto_id}_helptext"] if field.help_text else []
+                bound = self[name]
+                described = [f"{bound.auto_id}_helptext"] if self.fields[name].help_text else []
                 described.append(f"{bound.auto_id}_error")
                 widget.attrs["aria-describedby"] = " ".join(described)
             if widget.govuk_kind == "date":

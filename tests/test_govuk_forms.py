@@ -71,7 +71,7 @@ def test_every_widget_keeps_the_attributes_its_form_gave_it():
     text, email, notes = page.named("text")[0], page.named("email")[0], page.named("notes")[0]
     assert (text["autocomplete"], text["data-a"], text["class"]) == ("name", "1", "govuk-input govuk-input--width-20")
     assert (email["spellcheck"], email["class"]) == ("false", "govuk-input")
-    assert (notes["tag"], notes["rows"], notes["data-b"], notes["class"]) == ("textarea", "2", "2", "govuk-textarea")
+    assert (notes["tag"], notes["rows"], notes["data-b"]) == ("textarea", "2", "2")
     for radio in page.named("pick"):
         assert (radio["type"], radio["class"], radio["data-c"], radio["hx-get"]) == (
             "radio",
@@ -143,8 +143,21 @@ def test_styling_a_form_again_adds_no_class_twice():
     assert form.fields["pick"].widget.attrs["class"] == "govuk-radios__input"
 
 
-def test_a_limited_text_box_states_its_limit_once():
-    assert render(EveryWidget()).count("You can enter up to 40 characters.") == 1
+def test_a_limited_text_box_is_a_character_count_that_states_its_limit_once_and_cuts_nothing_off():
+    html = render(EveryWidget())
+    assert html.count("You can enter up to 40 characters") == 1
+    assert (
+        'class="govuk-form-group govuk-character-count" data-module="govuk-character-count" data-maxlength="40"' in html
+    )
+    assert '<div id="id_notes-info" class="govuk-hint govuk-character-count__message">' in html
+    (notes,) = Inputs(html).named("notes")
+    assert "maxlength" not in notes  # the browser would cut off pasted text without a word
+    assert notes["class"] == "govuk-textarea govuk-js-character-count"
+    assert notes["aria-describedby"] == "id_notes-info"
+    form = EveryWidget(data={"notes": "x" * 41})
+    form.is_valid()
+    (notes,) = Inputs(render(form)).named("notes")
+    assert notes["aria-describedby"] == "id_notes_error id_notes-info"
 
 
 APPS = ("agencies", "caf", "children", "directory", "referrals")
