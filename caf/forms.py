@@ -18,7 +18,7 @@ class SectionForm(GovukForm):
                 label=spec.label,
                 required=False,
                 max_length=spec.max_length,
-                # style_fields() adds "You can enter up to N characters." to every limited text box.
+                # style_fields() makes every limited text box a character count ("You can enter up to N characters").
                 help_text=spec.hint,
                 widget=forms.Textarea(attrs={"rows": spec.rows}),
                 error_messages={

@@ -92,6 +92,11 @@ class GovukFormMixin:
                 add_classes(widget, "govuk-js-character-count")
                 widget.attrs.pop("maxlength", None)
                 widget.template_name = "forms/widgets/character_count.html"
+                # GOV.UK's wording, for the message a practitioner now sees instead of being cut off.
+                field.error_messages.setdefault(
+                    "max_length",
+                    f"{field.label} must be {field.max_length:,} characters or fewer (you have %(show_value)d)",
+                )
 
     def _restore_typed(self):
         """On the page a user returns to after a time-out, bind the form to what they had posted.

@@ -158,6 +158,7 @@ def test_a_limited_text_box_is_a_character_count_that_states_its_limit_once_and_
     form.is_valid()
     (notes,) = Inputs(render(form)).named("notes")
     assert notes["aria-describedby"] == "id_notes_error id_notes-info"
+    assert form.errors["notes"] == ["Notes must be 40 characters or fewer (you have 41)"]
 
 
 APPS = ("agencies", "caf", "children", "directory", "referrals")
