@@ -1,7 +1,7 @@
 from django import forms
 
-from agencies.govuk_forms import DateField, GovukForm, GovukModelForm
 from agencies.models import User
+from govuk_forms import DateField, GovukForm, GovukModelForm
 
 from .models import ECM_AIM_CHOICES, Action, Assessment
 
@@ -18,7 +18,7 @@ class SectionForm(GovukForm):
                 label=spec.label,
                 required=False,
                 max_length=spec.max_length,
-                # style_fields() adds "You can enter up to N characters." to every limited text box.
+                # style_fields() makes every limited text box a character count ("You can enter up to N characters").
                 help_text=spec.hint,
                 widget=forms.Textarea(attrs={"rows": spec.rows}),
                 error_messages={

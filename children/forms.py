@@ -3,8 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from agencies.govuk_forms import DateField, GovukForm, GovukModelForm
 from agencies.models import Agency, User, normalise_postcode
+from govuk_forms import DateField, GovukForm, GovukModelForm
 
 from .models import Child, Consent, Disclosure, FamilyMember, SafeguardingEscalation
 

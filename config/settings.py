@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's own widget templates, for FORM_RENDERER below
     "guardian",
     "simple_history",
     "axes",
@@ -172,6 +173,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's template engine, so the GOV.UK widget templates live in templates/forms/
+# with the other templates (docs/architecture.md, "Forms").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Accounts and authentication ------------------------------------------------------------------
 

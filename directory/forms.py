@@ -1,8 +1,8 @@
 from django import forms
 from django.db import models
 
-from agencies.govuk_forms import GovukForm, GovukModelForm
 from agencies.models import Agency, User
+from govuk_forms import GovukForm, GovukModelForm
 
 from .models import AgencyProfile, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
 from .selectors import terms

@@ -1,13 +1,20 @@
 """Django forms rendered as GOV.UK Frontend components, for every app.
 
 A form that mixes in `GovukFormMixin` renders each field with `templates/forms/field.html` (label,
-hint, error message and the right component for its widget) and gives its widgets the GOV.UK classes
-and the `aria-describedby` links to hint and error that screen readers need.
+hint, error message, and the fieldset around a group of choices) and each widget through Django's form
+renderer (`FORM_RENDERER`, so widget templates live in `templates/`): radios and checkboxes with
+`templates/forms/widgets/radios.html` and `checkboxes.html`, whose inputs keep every attribute the
+widget has. It gives the widgets the GOV.UK classes; Django itself links hint and error by
+`aria-describedby` (the fieldset carries them for a group of choices).
 """
 
-from datetime import date
-
 from django import forms
+
+# The widget templates of GOV.UK's components, found by the project's template engine (FORM_RENDERER).
+CHOICE_TEMPLATES = {
+    "radios": ("forms/widgets/radios.html", "forms/widgets/radios_option.html", "govuk-radios__input"),
+    "checkboxes": ("forms/widgets/checkboxes.html", "forms/widgets/checkboxes_option.html", "govuk-checkboxes__input"),
+}
 
 WIDGET_CLASSES = {
     forms.Textarea: ("govuk-textarea", "govuk-textarea--error"),
@@ -34,6 +41,14 @@ def widget_kind(widget) -> str:
     return "input"
 
 
+def add_classes(widget, css: str) -> None:
+    """Add CSS classes to a widget once, however often its form styles it again."""
+    classes = widget.attrs.get("class", "").split()
+    classes += [c for c in css.split() if c not in classes]
+    if classes:
+        widget.attrs["class"] = " ".join(classes)
+
+
 class GovukFormMixin:
     template_name = "forms/form.html"
     # Width classes for text inputs by field name, e.g. {"postcode": "govuk-input--width-10"}.
@@ -57,7 +72,11 @@ class GovukFormMixin:
             widget.govuk_kind = widget_kind(widget)
             if widget.govuk_kind == "date":
                 continue
-            if widget.govuk_kind == "input":
+            if widget.govuk_kind in CHOICE_TEMPLATES:
+                widget.template_name, widget.option_template_name, css = CHOICE_TEMPLATES[widget.govuk_kind]
+            elif widget.govuk_kind == "checkbox":
+                css = "govuk-checkboxes__input"
+            elif widget.govuk_kind == "input":
                 css = "govuk-input"
                 if name in self.input_widths:
                     css += " " + self.input_widths[name]
@@ -65,20 +84,26 @@ class GovukFormMixin:
                 css = WIDGET_CLASSES.get(type(widget), ("govuk-select", ""))[0]
             else:
                 css = ""
-            if css:
-                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            add_classes(widget, css)
             if isinstance(field, forms.CharField) and field.max_length and widget.govuk_kind == "textarea":
-                # Stated in the form, as GOV.UK's character count does, so nobody types past the limit blind.
-                field.help_text = (
-                    f"{field.help_text} " if field.help_text else ""
-                ) + f"You can enter up to {field.max_length:,} characters."
+                # GOV.UK's character count: the limit stated under the box (and counted down with
+                # JavaScript), never `maxlength`, which cuts off pasted text without a word.
+                widget.govuk_limit, widget.govuk_limit_text = field.max_length, f"{field.max_length:,}"
+                add_classes(widget, "govuk-js-character-count")
+                widget.attrs.pop("maxlength", None)
+                widget.template_name = "forms/widgets/character_count.html"
+                # GOV.UK's wording, for the message a practitioner now sees instead of being cut off.
+                field.error_messages.setdefault(
+                    "max_length",
+                    f"{field.label} must be {field.max_length:,} characters or fewer (you have %(show_value)d)",
+                )
 
     def _restore_typed(self):
         """On the page a user returns to after a time-out, bind the form to what they had posted.
 
         Run from style_fields(), which every form calls once its fields are all there, so the kept
         data goes to the form it came from (the first one on the page with one of its field names)."""
-        from .middleware import RESTORING
+        from agencies.middleware import RESTORING
 
         offer = RESTORING.get()
         if offer is None or not getattr(self, "_may_restore", False):
@@ -93,12 +118,13 @@ class GovukFormMixin:
         for name in self.errors:
             if name not in self.fields:
                 continue
-            field = self.fields[name]
-            widget = field.widget
-            bound = self[name]
-            described = [f"{bound.auto_id}_helptext"] if field.help_text else []
-            described.append(f"{bound.auto_id}_error")
-            widget.attrs["aria-describedby"] = " ".join(described)
+            widget = self.fields[name].widget
+            if widget.govuk_kind not in CHOICE_TEMPLATES:
+                # A group of choices is described by its fieldset; on each option it would be read again.
+                bound = self[name]
+                described = [f"{bound.auto_id}_helptext"] if self.fields[name].help_text else []
+                described.append(f"{bound.auto_id}_error")
+                widget.attrs["aria-describedby"] = " ".join(described)
             if widget.govuk_kind == "date":
                 for sub in widget.widgets:
                     if "govuk-input--error" not in sub.attrs["class"]:
@@ -147,58 +173,3 @@ class GovukForm(GovukFormMixin, forms.Form):
 
 class GovukModelForm(GovukFormMixin, forms.ModelForm):
     pass
-
-
-class DateInput(forms.MultiWidget):
-    """GOV.UK's date input: three boxes for day, month and year."""
-
-    govuk_kind = "date"
-    # Lives in agencies/templates/ so Django's default form renderer finds it.
-    template_name = "forms/widgets/date_input.html"
-
-    def __init__(self, attrs=None):
-        widgets = [
-            forms.TextInput(
-                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-2", "inputmode": "numeric"}
-            ),
-            forms.TextInput(
-                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-2", "inputmode": "numeric"}
-            ),
-            forms.TextInput(
-                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-4", "inputmode": "numeric"}
-            ),
-        ]
-        super().__init__(widgets, attrs)
-
-    def decompress(self, value):
-        if value:
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-
-class DateField(forms.MultiValueField):
-    """A date typed as day, month and year, with GOV.UK's error messages (`label` is used in them)."""
-
-    widget = DateInput
-
-    def __init__(self, *, label: str, required: bool = True, **kwargs):
-        self.noun = label
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=fields, require_all_fields=False, required=required, label=label, **kwargs)
-        self.error_messages["required"] = f"Enter the {label.lower()}"
-        self.error_messages["incomplete"] = f"Enter the {label.lower()} in full"
-
-    def compress(self, data_list):
-        if not data_list or not any(data_list):
-            return None
-        day, month, year = (str(part or "").strip() for part in data_list)
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
-        if missing:
-            raise forms.ValidationError(f"The {self.noun.lower()} must include a {' and '.join(missing)}")
-        try:
-            parsed = date(int(year), int(month), int(day))
-        except (ValueError, OverflowError):  # 20-digit years overflow before they can be wrong
-            raise forms.ValidationError(f"The {self.noun.lower()} must be a real date, like 27 3 2024") from None
-        if parsed.year < 1900:
-            raise forms.ValidationError(f"The {self.noun.lower()} must have a four-digit year, like 2024")
-        return parsed
