@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
-from govuk_forms import GovukForm, GovukFormMixin, GovukModelForm
+from config.govuk_forms import GovukForm, GovukFormMixin, GovukModelForm
 
 from .models import Agency, Membership, User, normalise_postcode
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from agencies.models import User
-from govuk_forms import DateField, GovukForm, GovukModelForm
+from config.govuk_forms import DateField, GovukForm, GovukModelForm
 
 from .models import ECM_AIM_CHOICES, Action, Assessment
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency, User, normalise_postcode
-from govuk_forms import DateField, GovukForm, GovukModelForm
+from config.govuk_forms import DateField, GovukForm, GovukModelForm
 
 from .models import Child, Consent, Disclosure, FamilyMember, SafeguardingEscalation
 

@@ -2,7 +2,7 @@ from django import forms
 from django.db import models
 
 from agencies.models import Agency, User
-from govuk_forms import GovukForm, GovukModelForm
+from config.govuk_forms import GovukForm, GovukModelForm
 
 from .models import AgencyProfile, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
 from .selectors import terms

@@ -1,7 +1,7 @@
 from django import forms
 
 from agencies.models import Agency
-from govuk_forms import DateField, GovukForm
+from config.govuk_forms import DateField, GovukForm
 
 from .models import Referral
 

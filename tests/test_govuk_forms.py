@@ -1,4 +1,4 @@
-"""The GOV.UK form layer (govuk_forms): every kind of widget renders as its GOV.UK component through Django's
+"""The GOV.UK form layer (config.govuk_forms): every kind of widget renders as its GOV.UK component through Django's
 form renderer, keeps the attributes its form gave it, and shows what is stored; every form of every app uses it."""
 
 import importlib
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.forms.renderers import TemplatesSetting, get_default_renderer
 from django.template.loader import render_to_string
 
-from govuk_forms import DateField, GovukForm, GovukFormMixin
+from config.govuk_forms import DateField, GovukForm, GovukFormMixin
 
 
 class Inputs(HTMLParser):
