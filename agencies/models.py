@@ -231,6 +231,11 @@ class SignInEvent(models.Model):
         TIMED_OUT = "timed_out", "Signed out after inactivity"
         FAILED = "failed", "Failed sign-in"
         LOCKED_OUT = "locked_out", "Locked out"
+        THROTTLED = "throttled", "Sign-in slowed down"
+        PASSWORD_CHANGED = "password_changed", "Changed their password"
+        RESET_REQUESTED = "reset_requested", "Asked for a password reset link"
+        RESET_REFUSED = "reset_refused", "Password reset link not sent (too many asked for)"
+        PASSWORD_RESET = "password_reset", "Set a new password from a reset link"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -241,6 +246,11 @@ class SignInEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        # The sign-in throttle (agencies/throttle.py) counts recent failures per account and per address.
+        indexes = [
+            models.Index(fields=["email", "at"], name="signin_email_at"),
+            models.Index(fields=["ip_address", "at"], name="signin_address_at"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.email} at {self.at:%Y-%m-%d %H:%M}"

@@ -192,6 +192,7 @@ def account_email_send(email_id: int) -> int:
         # The token is made now, from the account as it is now: a password set since makes it void.
         context = {"user": user, "agency": email.agency, "link": password_reset_link(user)}
         context["service_name"] = settings.SERVICE_NAME
+        context["link_hours"] = settings.PASSWORD_RESET_TIMEOUT // 3600
         if email.kind == AccountEmail.Kind.INVITATION:
             agency_name = email.agency.name if email.agency else "an agency"
             subject = f"You have been added to {agency_name} on {settings.SERVICE_NAME}"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -12,7 +13,10 @@ urlpatterns = [
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html",
+            extra_context={"link_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+        ),
         name="password_reset_done",
     ),
     path(
