@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -419,3 +420,23 @@ class AccountEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} email {self.pk}"
+
+
+class SignedInSession(AbstractBaseSession):
+    """A browser's session, with whose it is and where it signed in from, so its owner can see their
+    other sessions and end them, and closing an account ends every one of its sessions at once."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "signed-in session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

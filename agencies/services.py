@@ -215,3 +215,16 @@ def account_emails_sweep(older_than=None) -> int:
         sent_at__isnull=True, created_at__lt=timezone.now() - older_than, user__is_active=True
     ).values_list("pk", flat=True)
     return sum(account_email_enqueue(pk) for pk in stale[:1000])
+
+
+def sessions_end(*, user: User, current_key: str | None, handle: str | None = None) -> int:
+    """End one of the user's other sessions (by its handle), or all of them but this one: how many ended."""
+    from .models import SignedInSession
+    from .selectors import session_handle
+
+    others = SignedInSession.objects.filter(user=user).exclude(session_key=current_key or "")
+    if handle is not None:
+        keys = [key for key in others.values_list("session_key", flat=True) if session_handle(key) == handle]
+        others = others.filter(session_key__in=keys)
+    deleted, _ = others.delete()
+    return deleted

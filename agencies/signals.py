@@ -22,7 +22,9 @@ def axes_username(request, credentials=None) -> str:
     """The account a sign-in attempt is for, as django-axes should count it."""
     source = credentials if credentials else getattr(request, "POST", {})
     # Axes stores at most 255 characters; a longer "email" (no real one is) is still counted and recorded.
-    return (source.get("username") or source.get("email") or "").strip().lower()[:AXES_USERNAME_LENGTH]
+    # NUL is in no email address, and PostgreSQL refuses it in text: the attempt is still counted without it.
+    typed = (source.get("username") or source.get("email") or "").replace("\x00", "")
+    return typed.strip().lower()[:AXES_USERNAME_LENGTH]
 
 
 def record_sign_in_event(kind, request, user=None, email=""):
@@ -45,6 +47,19 @@ def remember_kept_submissions(sender, request, user, **kwargs):
 @receiver(user_logged_in)
 def signed_in(sender, request, user, **kwargs):
     record_sign_in_event(SignInEvent.Kind.SIGNED_IN, request, user)
+    if request is not None and hasattr(request, "session"):
+        from .sessions import CLIENT_ADDRESS, CLIENT_AGENT
+
+        request.session[CLIENT_ADDRESS], request.session[CLIENT_AGENT] = client_details(request)
+
+
+@receiver(post_save, sender=User)
+def account_saved(sender, instance, **kwargs):
+    # Closing an account (here, the admin site, or any other path) ends every one of its sessions at once.
+    if not instance.is_active:
+        from .models import SignedInSession
+
+        SignedInSession.objects.filter(user=instance).delete()
 
 
 @receiver(user_logged_out)

@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("profile/", views.profile_edit, name="profile"),
     path("profile/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("profile/sessions/", views.session_list, name="sessions"),
     path("profile/notifications/", views.notification_preferences, name="notification-preferences"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read_all, name="notifications-read"),

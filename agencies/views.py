@@ -78,7 +78,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form):
-        email = form.cleaned_data["email"].strip().lower()
+        email = form.cleaned_data["email"].replace("\x00", "").strip().lower()
         user = User.objects.filter(email=email).first()
         refused = throttle.reset_refusal(email, client_address(self.request))
         if refused == "address":
@@ -101,6 +101,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        services.sessions_end(user=form.user, current_key=None)  # every session, wherever it is
         record_sign_in_event(SignInEvent.Kind.PASSWORD_RESET, self.request, form.user)
         return response
 
@@ -113,7 +114,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         messages.success(self.request, "Your password has been changed")
         response = super().form_valid(form)
-        # The session hash changed with the password: every other session of this account has ended.
+        # A new password ends every other session of the account (the old password may be why it was changed).
+        services.sessions_end(user=form.user, current_key=self.request.session.session_key)
         record_sign_in_event(SignInEvent.Kind.PASSWORD_CHANGED, self.request, form.user)
         return response
 
@@ -180,6 +182,24 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "agencies/profile_edit.html",
         {"form": form, "memberships": selectors.memberships_of(request.user)},
     )
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Where the user is signed in, and a button to end any other session (or all of them)."""
+    if request.method == "POST":
+        everything = request.POST.get("end") == "all-others"
+        ended = services.sessions_end(
+            user=request.user,
+            current_key=request.session.session_key,
+            handle=None if everything else request.POST.get("end", ""),
+        )
+        if ended:
+            said = "Signed out of every other session" if everything else "Signed out of that session"
+            messages.success(request, said)
+        return redirect("sessions")
+    sessions = selectors.sessions_of(request.user, request.session.session_key)
+    return render(request, "agencies/sessions.html", {"sessions": sessions, "others": len(sessions) - 1})
 
 
 @login_required
