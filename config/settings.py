@@ -129,6 +129,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and its audit rows) carries the request's id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CORS, preflight, HEAD and JSON errors for everything under /openreferral/ (the profile's rules).
     "directory.openreferral_middleware.OpenReferralMiddleware",
@@ -150,7 +152,7 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # In development runserver (and the tests' live server) serve static files themselves.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 if ALLOW_PLAIN_HTTP_ON_LOOPBACK:
     MIDDLEWARE.insert(0, "agencies.middleware.LoopbackOnlyMiddleware")
 
@@ -431,7 +433,9 @@ SHORT_DATE_FORMAT = "j M Y"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
