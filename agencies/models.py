@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -231,6 +232,11 @@ class SignInEvent(models.Model):
         TIMED_OUT = "timed_out", "Signed out after inactivity"
         FAILED = "failed", "Failed sign-in"
         LOCKED_OUT = "locked_out", "Locked out"
+        THROTTLED = "throttled", "Sign-in slowed down"
+        PASSWORD_CHANGED = "password_changed", "Changed their password"
+        RESET_REQUESTED = "reset_requested", "Asked for a password reset link"
+        RESET_REFUSED = "reset_refused", "Password reset link not sent (too many asked for)"
+        PASSWORD_RESET = "password_reset", "Set a new password from a reset link"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -241,6 +247,11 @@ class SignInEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        # The sign-in throttle (agencies/throttle.py) counts recent failures per account and per address.
+        indexes = [
+            models.Index(fields=["email", "at"], name="signin_email_at"),
+            models.Index(fields=["ip_address", "at"], name="signin_address_at"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.email} at {self.at:%Y-%m-%d %H:%M}"
@@ -409,3 +420,23 @@ class AccountEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} email {self.pk}"
+
+
+class SignedInSession(AbstractBaseSession):
+    """A browser's session, with whose it is and where it signed in from, so its owner can see their
+    other sessions and end them, and closing an account ends every one of its sessions at once."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "signed-in session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

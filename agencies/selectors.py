@@ -151,3 +151,77 @@ def unread_notifications(user: User):
 def unread_notification_count(user: User) -> int:
     """One count on the partial index of unread rows: cheap enough for the header of every page."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One of a user's signed-in sessions as "Your sessions" shows it; `handle` names it without its key."""
+
+    handle: str
+    is_current: bool
+    device: str
+    address: str
+    signed_in_at: datetime | None
+    last_active_at: datetime | None
+
+
+def session_handle(session_key: str) -> str:
+    """A name for a session that cannot be used as one: pages never carry another session's key."""
+    import hashlib
+
+    return hashlib.sha256(session_key.encode()).hexdigest()[:24]
+
+
+def device_of(user_agent: str) -> str:
+    """"Firefox on Windows": enough for a practitioner to recognise their own browsers."""
+    agent = user_agent or ""
+    browser = next(
+        (
+            name
+            for token, name in (
+                ("Edg/", "Edge"),
+                ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"),
+                ("Chromium/", "Chromium"),
+                ("Safari/", "Safari"),
+            )
+            if token in agent
+        ),
+        "A browser",
+    )
+    system = next(
+        (
+            name
+            for token, name in (
+                ("iPhone", "an iPhone"),
+                ("iPad", "an iPad"),
+                ("Android", "Android"),
+                ("Windows", "Windows"),
+                ("Mac OS X", "a Mac"),
+                ("CrOS", "a Chromebook"),
+                ("Linux", "Linux"),
+            )
+            if token in agent
+        ),
+        None,
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+def sessions_of(user: User, current_key: str | None) -> list[SessionRow]:
+    """The user's sessions that have not expired, this one first, then the most recently active."""
+    from .models import SignedInSession
+
+    rows = SignedInSession.objects.filter(user=user, expire_date__gt=timezone.now()).order_by("-last_active_at")
+    sessions = [
+        SessionRow(
+            handle=session_handle(row.session_key),
+            is_current=row.session_key == current_key,
+            device=device_of(row.user_agent),
+            address=row.address or "unknown",
+            signed_in_at=row.signed_in_at,
+            last_active_at=row.last_active_at,
+        )
+        for row in rows
+    ]
+    return sorted(sessions, key=lambda s: not s.is_current)

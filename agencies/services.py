@@ -192,6 +192,7 @@ def account_email_send(email_id: int) -> int:
         # The token is made now, from the account as it is now: a password set since makes it void.
         context = {"user": user, "agency": email.agency, "link": password_reset_link(user)}
         context["service_name"] = settings.SERVICE_NAME
+        context["link_hours"] = settings.PASSWORD_RESET_TIMEOUT // 3600
         if email.kind == AccountEmail.Kind.INVITATION:
             agency_name = email.agency.name if email.agency else "an agency"
             subject = f"You have been added to {agency_name} on {settings.SERVICE_NAME}"
@@ -214,3 +215,16 @@ def account_emails_sweep(older_than=None) -> int:
         sent_at__isnull=True, created_at__lt=timezone.now() - older_than, user__is_active=True
     ).values_list("pk", flat=True)
     return sum(account_email_enqueue(pk) for pk in stale[:1000])
+
+
+def sessions_end(*, user: User, current_key: str | None, handle: str | None = None) -> int:
+    """End one of the user's other sessions (by its handle), or all of them but this one: how many ended."""
+    from .models import SignedInSession
+    from .selectors import session_handle
+
+    others = SignedInSession.objects.filter(user=user).exclude(session_key=current_key or "")
+    if handle is not None:
+        keys = [key for key in others.values_list("session_key", flat=True) if session_handle(key) == handle]
+        others = others.filter(session_key__in=keys)
+    deleted, _ = others.delete()
+    return deleted

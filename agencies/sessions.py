@@ -10,12 +10,39 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import InterfaceError, OperationalError
 
+# Written into the session at sign-in (agencies.signals) and copied into its row's columns on each save.
+CLIENT_ADDRESS = "client_address"
+CLIENT_AGENT = "client_agent"
+
 
 class DatabaseUnavailable(OperationalError):
     """The database could not be reached (restarting, failing over, or its connections cut)."""
 
 
 class SessionStore(DatabaseSessionStore):
+    @classmethod
+    def get_model_class(cls):
+        from .models import SignedInSession
+
+        return SignedInSession
+
+    def create_model_instance(self, data):
+        """The row carries its owner and where it signed in from (set in the session at sign-in), so
+        "Your sessions" lists them and closing an account deletes them, without decoding every session."""
+        from datetime import UTC, datetime
+
+        from django.contrib.auth import SESSION_KEY
+
+        instance = super().create_model_instance(data)
+        user_id = data.get(SESSION_KEY)
+        instance.user_id = int(user_id) if user_id else None
+        instance.address = data.get(CLIENT_ADDRESS)
+        instance.user_agent = data.get(CLIENT_AGENT, "")
+        for field, key in (("signed_in_at", "signed_in_at"), ("last_active_at", "last_activity")):
+            value = data.get(key)
+            setattr(instance, field, datetime.fromtimestamp(value, UTC) if value else None)
+        return instance
+
     def _get_session(self, no_load=False):
         try:
             return super()._get_session(no_load=no_load)

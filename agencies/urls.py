@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -12,7 +13,10 @@ urlpatterns = [
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html",
+            extra_context={"link_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+        ),
         name="password_reset_done",
     ),
     path(
@@ -27,6 +31,7 @@ urlpatterns = [
     ),
     path("profile/", views.profile_edit, name="profile"),
     path("profile/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("profile/sessions/", views.session_list, name="sessions"),
     path("profile/notifications/", views.notification_preferences, name="notification-preferences"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read_all, name="notifications-read"),

@@ -9,7 +9,9 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import access, notifications, selectors, services
+from config.client import client_address
+
+from . import access, notifications, selectors, services, throttle
 from .forms import (
     AgencyForm,
     MemberAddForm,
@@ -21,10 +23,18 @@ from .forms import (
     SetPasswordForm,
     SignInForm,
 )
-from .models import Membership, Notification
+from .models import Membership, Notification, SignInEvent, User
 from .pagination import peek_page
+from .signals import axes_username, record_sign_in_event
 
 # --- Signing in and out ---------------------------------------------------------------------------
+
+
+def throttle_message(refusal: throttle.Refusal) -> str:
+    wait = f"{refusal.retry_after} seconds" if refusal.retry_after < 120 else f"{-(-refusal.retry_after // 60)} minutes"
+    if refusal.reason == "address":
+        return f"There have been too many failed sign-ins from your network. Try again in {wait}"
+    return f"There have been several failed sign-ins to this account. Wait {wait}, then try again"
 
 
 class SignInView(auth_views.LoginView):
@@ -36,6 +46,21 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["timed_out"] = self.request.GET.get("timed_out") == "1"
         return context
+
+    def post(self, request, *args, **kwargs):
+        email = axes_username(request)
+        refusal = throttle.sign_in_refusal(email, client_address(request))
+        if refusal is None:
+            return super().post(request, *args, **kwargs)
+        # Not tried at all (the password is not checked, so waiting costs the guesser, not the account).
+        record_sign_in_event(SignInEvent.Kind.THROTTLED, request, User.objects.filter(email=email).first(), email)
+        form = self.get_form_class()(request, initial={"username": email})
+        form.cleaned_data = {}
+        form.add_error(None, throttle_message(refusal))
+        response = self.render_to_response(self.get_context_data(form=form))
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
@@ -52,10 +77,33 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].replace("\x00", "").strip().lower()
+        user = User.objects.filter(email=email).first()
+        refused = throttle.reset_refusal(email, client_address(self.request))
+        if refused == "address":
+            record_sign_in_event(SignInEvent.Kind.RESET_REFUSED, self.request, user, email)
+            form.add_error(None, "Too many reset links have been asked for from your network. Try again in an hour")
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        if refused == "account":
+            # Said as if sent: the page must not tell a stranger that the account exists or is being reset.
+            record_sign_in_event(SignInEvent.Kind.RESET_REFUSED, self.request, user, email)
+            return redirect(self.get_success_url())
+        record_sign_in_event(SignInEvent.Kind.RESET_REQUESTED, self.request, user, email)
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
     template_name = "registration/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.sessions_end(user=form.user, current_key=None)  # every session, wherever it is
+        record_sign_in_event(SignInEvent.Kind.PASSWORD_RESET, self.request, form.user)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -65,7 +113,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         messages.success(self.request, "Your password has been changed")
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # A new password ends every other session of the account (the old password may be why it was changed).
+        services.sessions_end(user=form.user, current_key=self.request.session.session_key)
+        record_sign_in_event(SignInEvent.Kind.PASSWORD_CHANGED, self.request, form.user)
+        return response
 
 
 @login_required
@@ -130,6 +182,24 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "agencies/profile_edit.html",
         {"form": form, "memberships": selectors.memberships_of(request.user)},
     )
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Where the user is signed in, and a button to end any other session (or all of them)."""
+    if request.method == "POST":
+        everything = request.POST.get("end") == "all-others"
+        ended = services.sessions_end(
+            user=request.user,
+            current_key=request.session.session_key,
+            handle=None if everything else request.POST.get("end", ""),
+        )
+        if ended:
+            said = "Signed out of every other session" if everything else "Signed out of that session"
+            messages.success(request, said)
+        return redirect("sessions")
+    sessions = selectors.sessions_of(request.user, request.session.session_key)
+    return render(request, "agencies/sessions.html", {"sessions": sessions, "others": len(sessions) - 1})
 
 
 @login_required

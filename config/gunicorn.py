@@ -28,7 +28,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # Paths and status only: query strings never carry personal data here, but the access log should not
 # be where that promise is tested. Referrer and user agent are left out for the same reason.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms request=%({x-request-id}o)s'
 # Gunicorn's control socket (for `gunicornc`) defaults to one path per user account, so two servers on one
 # machine (web and a benchmark, or two releases side by side) would contend for it. Nothing here uses it.
 control_socket_disable = True

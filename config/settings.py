@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "config",
     "agencies",
     "children",
     "caf",
@@ -129,6 +130,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and its audit rows) carries the request's id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CORS, preflight, HEAD and JSON errors for everything under /openreferral/ (the profile's rules).
     "directory.openreferral_middleware.OpenReferralMiddleware",
@@ -150,7 +153,7 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # In development runserver (and the tests' live server) serve static files themselves.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 if ALLOW_PLAIN_HTTP_ON_LOOPBACK:
     MIDDLEWARE.insert(0, "agencies.middleware.LoopbackOnlyMiddleware")
 
@@ -202,15 +205,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # an invitation to set a password lasts three days
+# A reset or invitation link works for hours, not days (issue 15): a link found later in a mailbox is dead.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * env_int("PASSWORD_LINK_HOURS", 8)
 
 # django-axes: lock an account after repeated failures; administrators unlock it in the admin.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-# Per account, not per address: a school or council office puts hundreds of practitioners behind one
-# IP address, and one person's typos must not lock out the building. Hence axes.W006 is silenced.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Per account *and* address: five wrong passwords lock that address out of that account, so a stranger
+# cannot lock a practitioner out everywhere, and one person's typos never lock out the building's shared
+# address. Guessing across accounts, and the account alone, are slowed down by agencies/throttle.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.client.client_address"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# agencies/throttle.py: the sliding window, the account's slow-down, the per-address and overall limits.
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15)
+SIGN_IN_SLOW_AFTER = env_int("SIGN_IN_SLOW_AFTER", 3)
+SIGN_IN_SLOW_MAX_SECONDS = env_int("SIGN_IN_SLOW_MAX_SECONDS", 60)
+SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 30)
+SIGN_IN_OVERALL_LIMIT = env_int("SIGN_IN_OVERALL_LIMIT", 300)
+SIGN_IN_ADDRESS_LIMIT_UNDER_ATTACK = env_int("SIGN_IN_ADDRESS_LIMIT_UNDER_ATTACK", 10)
+RESET_WINDOW_MINUTES = env_int("RESET_WINDOW_MINUTES", 60)
+RESET_ADDRESS_LIMIT = env_int("RESET_ADDRESS_LIMIT", 10)
+RESET_ACCOUNT_LIMIT = env_int("RESET_ACCOUNT_LIMIT", 3)
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form's field is "username" but holds an email: normalise it so "Tom@" and "tom@" count together.
 AXES_USERNAME_CALLABLE = "agencies.signals.axes_username"
@@ -241,6 +257,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = not ALLOW_PLAIN_HTTP_ON_LOOPBACK
     CSRF_COOKIE_SECURE = not ALLOW_PLAIN_HTTP_ON_LOOPBACK
+    if SESSION_COOKIE_SECURE:
+        # The __Host- prefix makes the browser refuse the cookie unless it is Secure, for this host only
+        # (no Domain) and for every path: no sibling subdomain can set or shadow it.
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+        CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True) and not ALLOW_PLAIN_HTTP_ON_LOOPBACK
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -248,6 +269,10 @@ if PRODUCTION:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if env_bool("DJANGO_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# How many proxies of ours stand in front of the application, each appending to X-Forwarded-For: the
+# client's address is read that many entries from the right (config/client.py); 0 reads REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0)
 
 # Content Security Policy: our own scripts and styles only, nothing inline.
 CONTENT_SECURITY_POLICY = {
@@ -413,7 +438,9 @@ SHORT_DATE_FORMAT = "j M Y"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},

@@ -233,3 +233,40 @@ def test_beat_creates_the_folder_of_its_schedule_file(tmp_path):
 
 def test_beat_uses_that_scheduler():
     assert settings.CELERY_BEAT_SCHEDULER == "config.celery:PersistentSchedulerInItsFolder"
+
+
+def test_production_cookies_carry_the_host_prefix_and_what_it_requires():
+    # The browser drops a __Host- cookie unless it is Secure, has Path=/ and no Domain.
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_PATH, s.CSRF_COOKIE_PATH, s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_DOMAIN)",
+        DJANGO_ALLOWED_HOSTS="app.example.org",
+        EMAIL_HOST="smtp.example.org",
+    )
+    assert result.stdout.split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "/",
+        "/",
+        "None",
+        "None",
+    ], result.stderr
+
+
+def test_over_plain_http_on_loopback_the_cookies_cannot_take_the_prefix():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_ALLOW_PLAIN_HTTP_ON_LOOPBACK="true",
+        EMAIL_HOST="smtp.example.org",
+    )
+    assert result.stdout.split() == ["sessionid", "csrftoken"], result.stderr

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from .factories import AgencyFactory, member_of
 pytestmark = pytest.mark.django_db
 
 
+@override_settings(SIGN_IN_SLOW_AFTER=100)  # the lock, not the slow-down before it
 def test_the_lock_out_page_says_how_long_in_words(client, colleague):
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         response = client.post(reverse("sign-in"), {"username": colleague.email, "password": "wrong, again"})

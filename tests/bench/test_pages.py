@@ -96,7 +96,7 @@ def test_the_server_runs_with_production_settings_on_plain_http(tmp_path):
             "-c",
             "import django; django.setup(); from django.conf import settings as s; "
             "print(s.DEBUG, s.ROOT_URLCONF, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.EMAIL_BACKEND, "
-            "s.MIDDLEWARE[:3], s.ALLOWED_HOSTS)",
+            "s.MIDDLEWARE[:4], s.ALLOWED_HOSTS)",
         ],
         env=env,
         cwd=REPO,

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ProjectConfig(AppConfig):
+    """The project's own app: web plumbing every app shares. It has no models."""
+
+    name = "config"
+    verbose_name = "Team Around the Child (shared)"
+
+    def ready(self):
+        from . import append_only
+
+        # After every migrate the audit tables refuse changes (this app has no models, so Django sends it no
+        # post_migrate of its own: the receiver waits for the last app's).
+        post_migrate.connect(append_only.install_after_migrate, dispatch_uid="append_only")
