@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .history import has_changes
+from config.history import has_changes
+
 from .models import AccountEmail, Agency, Membership, User
 
 

@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.selectors import history_entries
+from config.history import history_entries
 
 from .models import Action, Assessment, Domain, Element, ProgressNote, Review, SectionEntry
 from .sections import ELEMENT_FIELDS, SECTIONS, element_key
@@ -105,7 +105,7 @@ def versions(assessment: Assessment):
 
 def _json_changes(entries, records):
     """history_entries compares whole JSON values; split them into one change per text field."""
-    from agencies.selectors import FieldChange, HistoryEntry
+    from config.history import FieldChange, HistoryEntry
 
     records = list(records)
     by_key = {}

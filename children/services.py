@@ -13,8 +13,8 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agencies import access
-from agencies.history import has_changes
 from agencies.models import Agency, Membership, User
+from config.history import has_changes
 
 from .models import (
     AccessEvent,

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "caf",
     "referrals",
     "directory",
+    "config",  # the project's own app: shared web plumbing, "My work", the demo loader (config/apps.py)
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "agencies.context_processors.service",
+                "config.context_processors.service",
             ],
         },
     },

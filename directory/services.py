@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agencies import services as agency_services
-from agencies.history import has_changes, m2m_differs
 from agencies.models import Agency, User
+from config.history import has_changes, m2m_differs
 
 from . import selectors
 from .models import (
