@@ -23,16 +23,10 @@ urlpatterns = [
     path("<int:assessment_id>/close/", views.close, name="caf-close"),
 ]
 
-# PDF copies, rendered by workers (caf.tasks.render_document).
+# PDF copies, rendered by workers (the shared pipeline, config/documents/).
 urlpatterns += [
     path("<int:assessment_id>/pdf/", views.pdf_request, name="caf-pdf-request"),
     path("<int:assessment_id>/pdf/<int:job_id>/", views.pdf_status, name="caf-pdf-status"),
     path("<int:assessment_id>/pdf/<int:job_id>/status/", views.pdf_status_fragment, name="caf-pdf-status-fragment"),
     path("<int:assessment_id>/pdf/<int:job_id>/download/", views.pdf_download, name="caf-pdf-download"),
-    path("directories/<slug:slug>/versions/<int:number>/pdf/", views.directory_pdf, name="directory-pdf"),
-    path(
-        "directories/<slug:slug>/versions/<int:number>/pdf/download/",
-        views.directory_pdf_download,
-        name="directory-pdf-download",
-    ),
 ]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,8 +13,10 @@ from agencies import access
 from agencies.models import User
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
+from config.documents import rendering
+from config.documents.models import DocumentJob
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import ActionForm, CloseForm, CompleteForm, ReviewForm, SectionForm
 from .models import Action, Element
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
@@ -402,23 +404,20 @@ def close(request, assessment, rights):
 
 # --- PDF copies -------------------------------------------------------------------------------------
 #
-# The PDF is rendered by a worker (caf.tasks.render_document). Asking is a POST; the status page polls a
-# fragment with htmx (marked as a background request, so polling does not keep an idle session alive)
-# and has a plain "Refresh" link without JavaScript; the download is itself an access event.
+# The PDF is rendered by a worker (the shared pipeline, config/documents/; what it shows: caf/documents.py).
+# Asking is a POST; the status page polls a fragment with htmx (marked as a background request, so polling
+# does not keep an idle session alive) and has a plain "Refresh" link without JavaScript; the download is
+# itself an access event.
 
 
 def _pdf_job(assessment, job_id):
-    from .models import DocumentJob
-
     return get_object_or_404(DocumentJob, pk=job_id, kind=DocumentJob.Kind.CAF, assessment=assessment)
 
 
 @caf_page("read", "ask for a PDF copy")
 @require_POST
 def pdf_request(request, assessment, rights):
-    from . import document_services
-
-    job = document_services.document_request_caf(actor=request.user, assessment=assessment)
+    job = documents.caf_pdf_request(actor=request.user, assessment=assessment)
     return redirect("caf-pdf-status", assessment.pk, job.pk)
 
 
@@ -439,16 +438,11 @@ def pdf_status_fragment(request, assessment_id: int, job_id: int):
 @login_required
 def pdf_download(request, assessment_id: int, job_id: int):
     """The PDF file, as an attachment never cached, after recording the download as an access event."""
-    from django.http import FileResponse
-
-    from . import documents
-    from .models import DocumentJob
-
     assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
     job = _pdf_job(assessment, job_id)
     if job.status != DocumentJob.Status.READY:
         return redirect("caf-pdf-status", assessment.pk, job.pk)
-    path = documents.file_path(job.file)
+    path = rendering.file_path(job.file)
     if not path.is_file():
         raise Http404("The file of this PDF is missing")
     with transaction.atomic():
@@ -466,68 +460,4 @@ def pdf_download(request, assessment_id: int, job_id: int):
     )
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-# --- Published directory PDFs (public) ----------------------------------------------------------------
-
-
-def _published_version(slug: str, number: int):
-    from . import documents
-
-    version = (
-        documents.directory_version_model()
-        .objects.select_related("directory__setting")
-        .defer("content")  # the status page reads it through directory.selectors.version_content
-        .filter(directory__slug=slug, number=number)
-        .first()
-    )
-    if version is None:
-        raise Http404("No such directory")
-    return version
-
-
-def directory_pdf(request, slug: str, number: int):
-    """Public: the PDF of a published directory version; made once, then served to everyone."""
-    from . import document_services
-
-    version = _published_version(slug, number)
-    job = document_services.document_request_directory(version=version)
-    if job.status == job.Status.READY and not request.htmx:
-        return redirect("directory-pdf-download", slug, number)
-    if request.htmx:
-        return render(request, "caf/_directory_pdf_status.html", {"job": job, "slug": slug, "number": number})
-    from directory.selectors import version_content
-
-    return render(
-        request,
-        "caf/directory_pdf_status.html",
-        {"version": version, "content": version_content(version), "job": job, "slug": slug, "number": number},
-    )
-
-
-def directory_pdf_download(request, slug: str, number: int):
-    from django.http import FileResponse
-
-    from . import documents
-    from .models import DocumentJob
-
-    version = _published_version(slug, number)
-    job = (
-        DocumentJob.objects.filter(
-            kind=DocumentJob.Kind.DIRECTORY, directory_version_id=version.pk, status=DocumentJob.Status.READY
-        )
-        .order_by("-finished_at")
-        .first()
-    )
-    if job is None or not documents.file_path(job.file).is_file():
-        return redirect("directory-pdf", slug, number)
-    response = FileResponse(
-        documents.file_path(job.file).open("rb"),
-        as_attachment=True,
-        filename=f"{slug}-directory-version-{number}.pdf",
-        content_type="application/pdf",
-    )
-    # Public and never changed once published, but kept out of shared caches like every document.
-    response["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from caf.models import DocumentJob
+from config.documents.models import DocumentJob
 from directory import services
 from tests.directory.conftest import listed_agency, listed_service, school_directory  # noqa: F401
 
@@ -80,7 +80,8 @@ def test_each_part_made_moves_the_status_page_on_and_the_last_one_queues_the_joi
 ):
     """The parts of a large directory as the workers make them, one task at a time: what the status page says
     after each, and the join queued once, by the part that completes the set."""
-    from caf import document_services, tasks
+    from config.documents import services as document_services
+    from config.documents import tasks
 
     from .pdf_structure import structure_facts
 
