@@ -1,11 +1,18 @@
-"""History (django-simple-history) for every app: saving only what changed, and showing what changed.
+"""History (django-simple-history) for every app: recording who acted, saving only what changed, and
+showing what changed.
+
+Recording who acted: simple-history takes the acting user from the request, and there is none in a task,
+a management command or a beat job; every service names the person with `acted_by`, so the same service
+records the right one wherever it runs.
 
 Saving only what changed: a save that changes nothing writes no history row and touches no timestamp.
 Every edit page can be submitted unchanged (a practitioner opens it, reads it and presses Save); that must
 leave the record, its history and its "last confirmed" stamp exactly as they were.
 
 Showing what changed: `history_entries` turns history rows into the entries every history page shows
-(`templates/_history_table.html`).
+(`templates/_history_table.html`); `answer_history_entries` does the same for rows whose one JSON field holds
+many answers (a CAF section), one change per answer; `history_event` is an entry for something that is not a
+history row (a directory's publication).
 """
 
 from dataclasses import dataclass
@@ -13,6 +20,16 @@ from datetime import date, datetime
 
 from django.db import models
 from django.utils import formats, timezone
+
+
+def acted_by(instance: models.Model, actor, *, reason: str = "") -> models.Model:
+    """`instance`, set so that its next save records `actor` (a User, or None for the system) as the person who
+    made the change, and `reason` (the history row's change reason) if given."""
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    return instance
+
 
 # Stamps a save sets by itself: they follow a change, they are not one.
 STAMPS = ("updated_at", "updated_by", "confirmed_at", "confirmed_by")
@@ -59,6 +76,11 @@ class HistoryEntry:
     action: str
     changes: list[FieldChange]
     reason: str = ""
+
+
+def who(user) -> str:
+    """How a history page names the person who acted."""
+    return user.full_name if user else "The system"
 
 
 def _display(record, field_name: str, value) -> str:
@@ -111,11 +133,10 @@ def history_entries(records, describe) -> list[HistoryEntry]:
                 )
             if not changes:
                 continue
-        user = record.history_user
         entries.append(
             HistoryEntry(
                 when=record.history_date,
-                who=user.full_name if user else "The system",
+                who=who(record.history_user),
                 what=describe(record),
                 action=action,
                 changes=changes,
@@ -123,3 +144,40 @@ def history_entries(records, describe) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def answer_history_entries(records, describe, field: str = "data") -> list[HistoryEntry]:
+    """Records (newest first) whose JSON `field` holds many answers, as entries of one change per answer that
+    changed since the same row's previous record (every answer given, for the first); records that changed no
+    answer are left out."""
+    records = list(records)
+    by_row = {}
+    split = []
+    for record in reversed(records):
+        row = (record.instance_type, record.id)
+        before = by_row.get(row, {})
+        after = getattr(record, field) or {}
+        changes = [
+            FieldChange(
+                name.replace("_", " ").capitalize(), before.get(name, "") or "(blank)", after.get(name, "") or "(blank)"
+            )
+            for name in sorted(set(before) | set(after))
+            if before.get(name, "") != after.get(name, "")
+        ]
+        by_row[row] = after
+        if changes:
+            split.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=who(record.history_user),
+                    what=describe(record),
+                    action="Changed",
+                    changes=changes,
+                )
+            )
+    return list(reversed(split))
+
+
+def history_event(when: datetime, user, what: str, action: str) -> HistoryEntry:
+    """An entry for something shown among the changes that is not a history row (a publication)."""
+    return HistoryEntry(when, who(user), what, action, [])

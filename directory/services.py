@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from agencies import services as agency_services
 from agencies.models import Agency, User
+from config.history import acted_by as _as  # records the acting user for history
 from config.history import has_changes, m2m_differs
 
 from . import selectors
@@ -28,12 +29,6 @@ from .models import (
     Service,
     ServiceLocation,
 )
-
-
-def _as(instance, actor):
-    # Set explicitly so the same service records the right person from a request, a command or a task.
-    instance._history_user = actor
-    return instance
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.models import User
+from config.history import acted_by as _as  # history records who asked: there is no request in a worker
 
 from . import rendering
 from .kinds import document_for
@@ -29,12 +30,6 @@ from .models import DocumentJob
 logger = logging.getLogger(__name__)
 
 LIVE = (DocumentJob.Status.QUEUED, DocumentJob.Status.RENDERING, DocumentJob.Status.READY)
-
-
-def _as(job: DocumentJob, actor: User | None) -> DocumentJob:
-    # There is no request in a worker: history records the person who asked for the document.
-    job._history_user = actor
-    return job
 
 
 def _ready_file_missing(job: DocumentJob) -> bool:
