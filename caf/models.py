@@ -1,6 +1,5 @@
 """The Common Assessment Framework: the assessment in sections, the delivery plan, reviews and closure."""
 
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

@@ -113,6 +113,4 @@ def server_error(request):
         # Text a person wrote (not ids and choices), shown so they can see it is kept.
         "typed": [(name, value) for name, value in fields if " " in value.strip() or "\n" in value],
     }
-    return HttpResponse(
-        loader.render_to_string("unavailable.html", context), status=503, headers={"Retry-After": "5"}
-    )
+    return HttpResponse(loader.render_to_string("unavailable.html", context), status=503, headers={"Retry-After": "5"})

@@ -166,7 +166,7 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
     from datetime import time as clock
 
     from directory import services as directory_services
-    from directory.services import Session
+    from directory.services import OpeningSession
     from tests.directory.conftest import term
 
     names = []
@@ -180,7 +180,7 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
             outcomes=[term("be_healthy")],
             minimum_age=0,
             maximum_age=11,
-            sessions=[Session(2, clock(9, 30), clock(11, 30))],
+            sessions=[OpeningSession(2, clock(9, 30), clock(11, 30))],
             contact_phone="01632 960 303",
             cost="Free",
         )
