@@ -11,8 +11,7 @@ leave the record, its history and its "last confirmed" stamp exactly as they wer
 
 Showing what changed: `history_entries` turns history rows into the entries every history page shows
 (`templates/_history_table.html`); `answer_history_entries` does the same for rows whose one JSON field holds
-many answers (a CAF section), one change per answer; `history_event` is an entry for something that is not a
-history row (a directory's publication).
+many answers (a CAF section), one change per answer; `who` names the person who acted.
 """
 
 from dataclasses import dataclass
@@ -176,8 +175,3 @@ def answer_history_entries(records, describe, field: str = "data") -> list[Histo
                 )
             )
     return list(reversed(split))
-
-
-def history_event(when: datetime, user, what: str, action: str) -> HistoryEntry:
-    """An entry for something shown among the changes that is not a history row (a publication)."""
-    return HistoryEntry(when, who(user), what, action, [])
