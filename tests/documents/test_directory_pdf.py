@@ -43,6 +43,15 @@ def test_anyone_can_get_the_pdf_of_a_published_directory(
     assert DocumentJob.objects.count() == 1
 
 
+def test_the_pdf_lives_under_the_published_directory_and_its_page_links_to_it(client, published):
+    slug, number = published.directory.slug, published.number
+    url = reverse("directory-pdf", args=[slug, number])
+    assert url == f"/directory/published/{slug}/versions/{number}/pdf/"
+    assert reverse("directory-pdf-download", args=[slug, number]) == f"{url}download/"
+    assert f'href="{url}"' in client.get(reverse("directory-public", args=[slug])).content.decode()
+    assert client.get(f"/caf/directories/{slug}/versions/{number}/pdf/").status_code == 404  # no longer under caf
+
+
 def test_an_unpublished_version_has_no_pdf(client, published):
     assert (
         client.get(reverse("directory-pdf", args=[published.directory.slug, published.number + 1])).status_code == 404
