@@ -1,6 +1,7 @@
 """Reads about agencies and practitioners."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone

@@ -121,7 +121,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
-    "config",
     "agencies",
     "children",
     "caf",
