@@ -70,8 +70,10 @@ servers:
 	  fi; \
 	fi
 
-lint: install-test
+lint: install-test  ## What every commit must pass: ruff's checks, ruff's formatting, no missing migration
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles db.sqlite3

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.history import acted_by
+
 from . import notifications
 from .models import ADMIN_SITE_CHANGE, Agency, Membership, SignInEvent, User
 
@@ -91,9 +93,8 @@ class UserAdmin(NoDeletingAdmin, DjangoUserAdmin):
 def _mark_admin_change(request, membership: Membership) -> None:
     if _is_own_account(request, membership.user):
         raise PermissionDenied("You cannot add or change your own membership")
-    membership._history_user = request.user
     # The agency's page shows its managers every membership change recorded with this reason.
-    membership._change_reason = ADMIN_SITE_CHANGE
+    acted_by(membership, request.user, reason=ADMIN_SITE_CHANGE)
 
 
 def _tell_managers(request, membership: Membership) -> None:

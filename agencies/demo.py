@@ -1,4 +1,5 @@
-"""The demo world of DOMAIN.md's Carter family case: its agencies and a practitioner for each role.
+"""The demo agencies of DOMAIN.md's Carter family case and a practitioner for each role (run with the other
+apps' demo data by `config.demo`, `manage.py load_demo_data`).
 
 Idempotent: running it again changes nothing that is already there (and never resets a password
 someone has changed).

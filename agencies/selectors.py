@@ -1,10 +1,12 @@
 """Reads about agencies and practitioners."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
-from django.utils import formats, timezone
+from django.utils import timezone
+
+from config.history import HistoryEntry, history_entries
 
 from .models import ADMIN_SITE_CHANGE, Agency, Membership, Notification, User
 
@@ -23,87 +25,6 @@ def agency_members(agency: Agency):
 
 def memberships_of(user: User):
     return Membership.objects.current().filter(user=user).select_related("agency").order_by("agency__name")
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: datetime
-    who: str
-    what: str
-    action: str
-    changes: list[FieldChange]
-    reason: str = ""
-
-
-def _display(record, field_name: str, value) -> str:
-    field = record.instance_type._meta.get_field(field_name)
-    if field.many_to_many:
-        # simple-history gives many-to-many values as rows of the through table.
-        ids = [row[field.m2m_reverse_field_name()] for row in value or []]
-        names = sorted(str(obj) for obj in field.related_model.objects.filter(pk__in=ids))
-        return ", ".join(names) if names else "(none)"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if value in (None, ""):
-        return "(blank)"
-    if field.is_relation:
-        related = field.related_model.objects.filter(pk=value).first()
-        return str(related) if related else f"#{value}"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
-    if isinstance(value, date):
-        return formats.date_format(value, "j M Y")
-    return str(value)
-
-
-def history_entries(records, describe) -> list[HistoryEntry]:
-    """Turn simple-history records (newest first) into entries of field, old and new value."""
-    records = list(records)
-    entries = []
-    for index, record in enumerate(records):
-        previous = next(
-            (r for r in records[index + 1 :] if r.instance_type is record.instance_type and r.id == record.id),
-            None,
-        )
-        changes = []
-        if record.history_type == "+":
-            action = "Created"
-        elif record.history_type == "-":
-            action = "Deleted"
-        else:
-            action = "Changed"
-        if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                label = str(record.instance_type._meta.get_field(change.field).verbose_name).capitalize()
-                changes.append(
-                    FieldChange(
-                        label, _display(record, change.field, change.old), _display(record, change.field, change.new)
-                    )
-                )
-            if not changes:
-                continue
-        user = record.history_user
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=user.full_name if user else "The system",
-                what=describe(record),
-                action=action,
-                changes=changes,
-                reason=getattr(record, "history_change_reason", None) or "",
-            )
-        )
-    return entries
 
 
 def agency_history(agency: Agency) -> list[HistoryEntry]:

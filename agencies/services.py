@@ -11,15 +11,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .history import has_changes
+from config.history import acted_by as _as  # records the acting user for history
+from config.history import has_changes
+
 from .models import AccountEmail, Agency, Membership, User
-
-
-def _as(instance, actor):
-    # simple-history takes the acting user from the request; set it explicitly so the same service
-    # records the right person when called from a task or a management command.
-    instance._history_user = actor
-    return instance
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 Django's store turns any database error while saving an existing session into `UpdateError`, which its
 middleware answers with a 400 ("the session was deleted"): during a database restart an autosave got
 that 400. Here a lost connection stays a connection problem (`DatabaseUnavailable`), which
-`agencies.views.server_error` answers with a 503 that says nothing was saved and keeps the text.
+`config.views.server_error` answers with a 503 that says nothing was saved and keeps the text.
 """
 
 from django.contrib.sessions.backends.base import UpdateError

@@ -77,23 +77,23 @@ class PhaseTimer:
 
 
 def phases(html: str) -> dict:
-    """One render as caf.documents.html_to_pdf makes it, timed step by step."""
-    from caf import documents
+    """One render as config.documents.rendering.html_to_pdf makes it, timed step by step."""
+    from config.documents import rendering
 
     timer = PhaseTimer()
-    renderer = documents.renderer()
-    stylesheets = [renderer.stylesheet(documents.PRINT_STYLESHEET)]
-    with documents.fewer_collections():
+    renderer = rendering.renderer()
+    stylesheets = [renderer.stylesheet(rendering.PRINT_STYLESHEET)]
+    with rendering.fewer_collections():
         started = time.perf_counter()
         parsed = renderer.html_class(
-            string=html, base_url=documents.DOCUMENT_ORIGIN + "/", url_fetcher=documents.safe_url_fetcher_class()()
+            string=html, base_url=rendering.DOCUMENT_ORIGIN + "/", url_fetcher=rendering.safe_url_fetcher_class()()
         )
         parse = time.perf_counter() - started
         started = time.perf_counter()
-        document = parsed.render(font_config=renderer.font_config, stylesheets=stylesheets, **documents.PDF_OPTIONS)
+        document = parsed.render(font_config=renderer.font_config, stylesheets=stylesheets, **rendering.PDF_OPTIONS)
         render = time.perf_counter() - started
         started = time.perf_counter()
-        document.write_pdf(**documents.PDF_OPTIONS)
+        document.write_pdf(**rendering.PDF_OPTIONS)
         write = time.perf_counter() - started
     return {"parse HTML": parse, "render (styles + boxes + layout)": render, "write PDF": write, **timer.totals}, len(
         document.pages
@@ -110,8 +110,10 @@ def main():
     from django.template.loader import render_to_string
     from django.utils import timezone
 
-    from caf import documents
+    from caf import documents as caf_documents
     from caf.models import Assessment
+    from config.documents import rendering
+    from directory import documents as directory_documents
 
     assessment = Assessment.objects.select_related("child", "assessor", "assessor_agency").get(
         child__first_name="Wayne", is_current=True
@@ -124,16 +126,16 @@ def main():
                 **base,
                 "generated_at": timezone.localtime(),
                 "template_version": "bench",
-                **documents.caf_context(assessment),
+                **caf_documents.caf_context(assessment),
             },
         ),
         "directory": lambda: render_to_string(
-            "caf/pdf/directory.html",
+            "directory/pdf/directory.html",
             {
                 **base,
                 "generated_at": timezone.localtime(),
                 "template_version": "bench",
-                **documents.directory_context(synthetic_directory(args.services)),
+                **directory_documents.directory_context(synthetic_directory(args.services)),
             },
         ),
     }
@@ -141,14 +143,14 @@ def main():
         if args.only and name != args.only:
             continue
         html = html_for()
-        documents.html_to_pdf(html)  # warm up
+        rendering.html_to_pdf(html)  # warm up
         timings, pages = phases(html)
         print(f"\n== {name}: {pages} pages ==")
         for label, seconds in timings.items():
             print(f"  {label:<36} {seconds * 1000:8.0f} ms")
         profiler = cProfile.Profile()
         profiler.enable()
-        documents.html_to_pdf(html)
+        rendering.html_to_pdf(html)
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)

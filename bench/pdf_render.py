@@ -4,7 +4,7 @@
     .venv/bin/python bench/pdf_render.py --database-url postgres://postgres@127.0.0.1:5432/tac_bench_pdf
 
 It renders the demo CAF (Wayne Carter's, every section, the delivery plan and a review) and a published
-directory of 200 services through caf.documents (WeasyPrint, the safe URL fetcher, tagged PDF/UA-1,
+directory of 200 services through config.documents.rendering (WeasyPrint, the safe URL fetcher, tagged PDF/UA-1,
 page count from the layout, checksum), `--renders` times each after `--warmups`, and prints the median and
 95th-percentile render time (wall and this process's CPU time), pages per second and the peak memory of
 the process (the worker's peak RSS, and the Python allocations of one render by tracemalloc). Chromium
@@ -18,7 +18,7 @@ time is the document's structure rather than anything we ask of WeasyPrint.
 
 Then the directory as the workers make it when it is larger than DOCUMENT_DIRECTORY_PART_SIZE: its parts
 laid out by `--workers` processes at once (each warmed up, as a worker's pool process is) and joined
-(caf.documents.join_directory), wall time from the first part to the joined file, and the longest single
+(directory.documents.join_directory), wall time from the first part to the joined file, and the longest single
 task against Celery's soft time limit. `--large 5000` does the same once for a directory of that many
 services, the time-limit case.
 """
@@ -126,10 +126,10 @@ def synthetic_directory(services: int):
 
 
 def _inlined(html: str) -> str:
-    """The HTML as Chromium gets it: the print stylesheet that caf.documents applies, inlined in the head."""
-    from caf import documents
+    """The HTML as Chromium gets it: the print stylesheet (config.documents.rendering applies it), inlined."""
+    from config.documents import rendering
 
-    css = documents._static_file(f"{documents.DOCUMENT_ORIGIN}/static/{documents.PRINT_STYLESHEET}").read_text()
+    css = rendering._static_file(f"{rendering.DOCUMENT_ORIGIN}/static/{rendering.PRINT_STYLESHEET}").read_text()
     return html.replace("</head>", f"<style>{css}</style></head>", 1)
 
 
@@ -177,20 +177,20 @@ class Chromium:
 
 
 def worker_render(html: str):
-    """What a worker does with a document's HTML (caf.documents.html_to_pdf)."""
-    from caf import documents
+    """What a worker does with a document's HTML (config.documents.rendering.html_to_pdf)."""
+    from config.documents import rendering
 
-    return documents.html_to_pdf(html)
+    return rendering.html_to_pdf(html)
 
 
 def floor_render(stylesheets: tuple[str, ...]):
     """The same HTML with less asked of WeasyPrint, untagged (not a PDF we could publish): its floor."""
 
     def render(html: str):
-        from caf import documents
+        from config.documents import rendering
 
-        document = documents.layout(html, stylesheets=stylesheets, tagged=False)
-        with documents.fewer_collections():
+        document = rendering.layout(html, stylesheets=stylesheets, tagged=False)
+        with rendering.fewer_collections():
             content = document.write_pdf()
         return SimpleNamespace(content=content, page_count=len(document.pages))
 
@@ -269,17 +269,17 @@ _POOL_CONTEXT = None
 def _pool_start(database_url, services):
     global _POOL_CONTEXT
     setup_django(database_url, load=False)
-    from caf import documents
+    from config.documents import rendering
 
-    documents.warm_up()
+    rendering.warm_up()
     _POOL_CONTEXT = directory_render_context(services)
 
 
 def _pool_part(part):
-    from caf import documents
+    from directory import documents as directory_documents
 
     started, cpu = time.perf_counter(), time.process_time()
-    content = documents.render_directory_part(_POOL_CONTEXT, part).content
+    content = directory_documents.render_directory_part(_POOL_CONTEXT, part).content
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return content, time.perf_counter() - started, rss, time.process_time() - cpu, os.getpid()
 
@@ -287,20 +287,21 @@ def _pool_part(part):
 def directory_render_context(services: int) -> dict:
     from django.utils import timezone
 
-    from caf import documents
+    from directory import documents as directory_documents
 
     base = {"generated_by": "", "service_name": "Team Around the Child", "template_version": "bench"}
-    return {**base, "generated_at": timezone.localtime(), **documents.directory_context(synthetic_directory(services))}
+    content = directory_documents.directory_context(synthetic_directory(services))
+    return {**base, "generated_at": timezone.localtime(), **content}
 
 
 def in_parts(services: int, workers: int, part_size: int, database_url: str, repeat: int = 1):
     """Wall time of laying out `services` in parts on `workers` processes and joining them."""
     import multiprocessing
 
-    from caf import documents
+    from directory import documents as directory_documents
 
     context = directory_render_context(services)
-    parts = documents.directory_parts(context, part_size)
+    parts = directory_documents.directory_parts(context, part_size)
     method = multiprocessing.get_context("fork")
     with method.Pool(workers, initializer=_pool_start, initargs=(database_url, services)) as pool:
         pool.map(_pool_part, parts[:workers])  # every process warmed up and its data decoded, as a live worker
@@ -309,7 +310,7 @@ def in_parts(services: int, workers: int, part_size: int, database_url: str, rep
             started = time.perf_counter()
             results = pool.map(_pool_part, parts, chunksize=1)
             laid_out, join_cpu = time.perf_counter(), time.process_time()
-            joined = documents.join_directory(context, parts, [result[0] for result in results])
+            joined = directory_documents.join_directory(context, parts, [result[0] for result in results])
             finished, join_cpu = time.perf_counter(), time.process_time() - join_cpu
             cpu_by_process = {}
             for result in results:
@@ -366,8 +367,12 @@ def main():
     from django.template.loader import render_to_string
     from django.utils import timezone
 
-    from caf import documents
+    from caf import documents as caf_documents
+    from caf.documents import CafDocument
     from caf.models import Assessment
+    from config.documents import rendering
+    from directory import documents as directory_documents
+    from directory.documents import DirectoryDocument
 
     assessment = Assessment.objects.select_related("child", "assessor", "assessor_agency").get(
         child__first_name="Wayne", is_current=True
@@ -376,15 +381,16 @@ def main():
 
     def caf_html():
         # What a worker does per job: read the CAF fresh and lay it out.
-        context = {**base, "generated_at": timezone.localtime(), "template_version": documents.TEMPLATE_VERSIONS["caf"]}
-        return render_to_string("caf/pdf/caf.html", {**context, **documents.caf_context(assessment)})
+        context = {**base, "generated_at": timezone.localtime(), "template_version": CafDocument.template_version}
+        return render_to_string("caf/pdf/caf.html", {**context, **caf_documents.caf_context(assessment)})
 
     version = synthetic_directory(args.services)
 
     def directory_html():
-        template_version = documents.TEMPLATE_VERSIONS["directory"]
+        template_version = DirectoryDocument.template_version
         context = {**base, "generated_at": timezone.localtime(), "template_version": template_version}
-        return render_to_string("caf/pdf/directory.html", {**context, **documents.directory_context(version)})
+        context = {**context, **directory_documents.directory_context(version)}
+        return render_to_string("directory/pdf/directory.html", context)
 
     chromium = not args.no_chromium and Path(CHROMIUM).exists()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {args.renders} renders each, interleaved\n")
@@ -396,7 +402,7 @@ def main():
             directory_name: (directory_html, worker_render, True),
         }
         if not args.no_floor:
-            documents_to_time["CAF, untagged"] = (caf_html, floor_render((documents.PRINT_STYLESHEET,)), False)
+            documents_to_time["CAF, untagged"] = (caf_html, floor_render((rendering.PRINT_STYLESHEET,)), False)
             documents_to_time["CAF, no stylesheet, untagged"] = (caf_html, floor_render(()), False)
         results = interleaved(documents_to_time, args.renders, args.warmups, chromium)
         caf = report(caf_name, results[caf_name])

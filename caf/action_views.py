@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 
 from agencies import access
 from agencies.models import User
-from agencies.pagination import peek_page
 from children import services as child_services
 from children.models import AccessEvent
+from config.pagination import peek_page
 
 from . import selectors, services
 from .forms import ActionAssignForm, ActionProgressForm

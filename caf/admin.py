@@ -1,16 +1,11 @@
-"""Reference data (the 19 elements' wording) and the PDF jobs, for administrators.
+"""Reference data (the 19 elements' wording), for administrators. No case data: an assessment cannot be
+opened here. (The CAF's PDF jobs are in config/documents/admin.py.)"""
 
-No case data: a document job is shown by its ids, status and error, never the child's details, and
-an assessment cannot be opened here.
-"""
-
-from django.contrib import admin, messages
-from django.utils.translation import ngettext
+from django.contrib import admin
 
 from agencies.admin import ReadOnlyHistoryAdmin
 
-from . import document_services
-from .models import DocumentJob, Element
+from .models import Element
 
 
 @admin.register(Element)
@@ -29,69 +24,3 @@ class ElementAdmin(ReadOnlyHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(DocumentJob)
-class DocumentJobAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["pk", "source", "status", "template_version", "attempts", "created_at", "finished_at", "page_count"]
-    list_filter = ["status", "kind", "template_version"]
-    date_hierarchy = "created_at"
-    list_select_related = ["requested_by"]
-    fields = [
-        "source",
-        "status",
-        "error",
-        "template_version",
-        "requested_by",
-        "attempts",
-        "created_at",
-        "queued_at",
-        "started_at",
-        "finished_at",
-        "removed_at",
-        "file",
-        "size",
-        "page_count",
-        "checksum",
-    ]
-    readonly_fields = fields
-    actions = ["queue_again"]
-
-    @admin.display(description="Document")
-    def source(self, job):
-        if job.kind == DocumentJob.Kind.CAF:
-            return f"CAF assessment #{job.assessment_id}"
-        return f"Directory version #{job.directory_version_id}"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Make the selected PDFs again (failed or stuck jobs)", permissions=["view"])
-    def queue_again(self, request, queryset):
-        outcomes = {"queued": 0, "skipped": 0}
-        for job in queryset:
-            outcomes[document_services.document_retry(job.pk, actor=request.user)] += 1
-        if outcomes["queued"]:
-            self.message_user(
-                request,
-                ngettext("%d PDF is being made again.", "%d PDFs are being made again.", outcomes["queued"])
-                % outcomes["queued"],
-                messages.SUCCESS,
-            )
-        if outcomes["skipped"]:
-            self.message_user(
-                request,
-                ngettext(
-                    "%d job was left alone: it is ready or removed, or a newer copy of the same document exists.",
-                    "%d jobs were left alone: they are ready or removed, or newer copies of the same documents exist.",
-                    outcomes["skipped"],
-                )
-                % outcomes["skipped"],
-                messages.WARNING,
-            )

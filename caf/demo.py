@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from children.models import Child
+from config.history import acted_by
 
 from . import services
 from .models import Action, Assessment, Element
@@ -143,8 +144,7 @@ def load() -> None:
             # Agreed four weeks ago and due last week: the demo's overdue action.
             action.due_on = today - timedelta(days=7)
             action.created_at = timezone.now() - timedelta(days=28)
-            action._history_user = health_visitor
-            action.save()
+            acted_by(action, health_visitor).save()
     services.action_progress(
         actor=teacher,
         action=caf.actions.get(owner=teacher),

@@ -6,7 +6,7 @@ from config.govuk_forms import DateField, GovukForm, GovukModelForm
 from .models import ECM_AIM_CHOICES, Action, Assessment
 
 
-class SectionForm(GovukForm):
+class AnswersForm(GovukForm):
     """The text fields of one section (or one element), plus the revision it was opened at."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.selectors import history_entries
+from config.history import answer_history_entries
 
 from .models import Action, Assessment, Domain, Element, ProgressNote, Review, SectionEntry
 from .sections import ELEMENT_FIELDS, SECTIONS, element_key
@@ -99,40 +99,8 @@ def versions(assessment: Assessment):
         def describe(record, labels=labels, elements=elements):
             return elements.get(record.key) or labels.get(record.key, record.key)
 
-        chain.append((version, _json_changes(history_entries(records, describe), records)))
+        chain.append((version, answer_history_entries(records, describe)))
     return chain
-
-
-def _json_changes(entries, records):
-    """history_entries compares whole JSON values; split them into one change per text field."""
-    from agencies.selectors import FieldChange, HistoryEntry
-
-    records = list(records)
-    by_key = {}
-    split = []
-    for record in reversed(records):
-        before = by_key.get(record.key, {})
-        after = record.data or {}
-        changes = [
-            FieldChange(
-                name.replace("_", " ").capitalize(), before.get(name, "") or "(blank)", after.get(name, "") or "(blank)"
-            )
-            for name in sorted(set(before) | set(after))
-            if before.get(name, "") != after.get(name, "")
-        ]
-        by_key[record.key] = after
-        if changes:
-            user = record.history_user
-            split.append(
-                HistoryEntry(
-                    when=record.history_date,
-                    who=user.full_name if user else "The system",
-                    what=next((e.what for e in entries if e.when == record.history_date), record.key),
-                    action="Changed",
-                    changes=changes,
-                )
-            )
-    return list(reversed(split))
 
 
 def plan_actions(assessment: Assessment) -> list[Action]:

@@ -8,19 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import access
-from agencies.history import has_changes
 from agencies.models import Agency, Membership, Notification, User
 from agencies.notifications import Event, agency_managers, notify
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
+from config.history import acted_by as _as  # records the acting user for history
+from config.history import has_changes
 from referrals.services import add_working_days
 
 from .models import Action, Assessment, Element, ProgressNote, Review, SectionEntry
 from .sections import SECTIONS
-
-
-def _as(instance, actor):
-    instance._history_user = actor
-    return instance
 
 
 class SectionConflict(Exception):

@@ -1,3 +1,7 @@
+"""The CAF's pages: starting one, the task list, its sections and elements, check your answers, revising and
+its versions; and `caf_page`, how every CAF page is served. The delivery plan is in plan_views.py, the PDF
+copies in pdf_views.py, the pages an action's owner works from in action_views.py."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -10,13 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.models import User
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
 
 from . import selectors, services
-from .forms import ActionForm, CloseForm, CompleteForm, ReviewForm, SectionForm
-from .models import Action, Element
+from .forms import AnswersForm, CompleteForm
+from .models import Element
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
 
 
@@ -117,7 +120,7 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
         initial["completed"] = "yes"
     # After a time-out, what was typed is put back into the form by GovukFormMixin (agencies/middleware.py).
     data = request.POST if request.method == "POST" else None
-    form = SectionForm(data, initial=initial, text_fields=text_fields, with_completed=element is None)
+    form = AnswersForm(data, initial=initial, text_fields=text_fields, with_completed=element is None)
     conflict = None
     if request.method == "POST":
         if not rights.may_edit or not assessment.is_editable:
@@ -148,7 +151,7 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
         theirs = [
             (spec, conflict.data.get(spec.name, ""), form.cleaned_data.get(spec.name, "")) for spec in text_fields
         ]
-        merge = SectionForm(
+        merge = AnswersForm(
             initial={"revision": conflict.revision, **{s.name: mine for s, _, mine in theirs}},
             text_fields=text_fields,
             with_completed=False,
@@ -246,7 +249,7 @@ def autosave(request, assessment, rights, key: str = "", code: str = ""):
         if spec is None:
             raise Http404("No such section")
         element, text_fields = None, spec.fields
-    form = SectionForm(request.POST, text_fields=text_fields, with_completed=False)
+    form = AnswersForm(request.POST, text_fields=text_fields, with_completed=False)
     state, entry = "invalid", None
     if form.is_valid():
         try:
@@ -308,226 +311,3 @@ def revise(request, assessment, rights):
 @caf_page("read", "versions")
 def versions(request, assessment, rights):
     return _render(request, "caf/versions.html", assessment, rights, versions=selectors.versions(assessment))
-
-
-# --- The delivery plan ------------------------------------------------------------------------------
-
-
-@caf_page("read", "delivery plan")
-def plan(request, assessment, rights):
-    actions = selectors.plan_actions(assessment)
-    for item in actions:
-        item.may_update = access.may_update_action(request.user, item, rights)
-    return _render(
-        request,
-        "caf/plan.html",
-        assessment,
-        rights,
-        actions=actions,
-        reviews=assessment.reviews.prefetch_related("practitioners_present"),
-    )
-
-
-def _team_users(assessment):
-    return (
-        User.objects.filter(
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=assessment.child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
-
-
-@caf_page("plan", "change an action")
-def action_edit(request, assessment, rights, action_id=None):
-    action = (
-        get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
-    )
-    form = ActionForm(request.POST or None, instance=action, team=selectors.action_owner_choices(assessment.child))
-    if request.method == "POST" and form.is_valid():
-        form.instance.owner_agency = form.cleaned_data["owner_agency"]
-        form.instance.owner = form.cleaned_data["owner"]
-        try:
-            services.action_save(actor=request.user, action=form.instance)
-        except ValidationError as error:
-            form.add_validation_error(error)
-        else:
-            messages.success(request, "The delivery plan has been updated")
-            return redirect("caf-plan", assessment.pk)
-    return _render(request, "caf/action_edit.html", assessment, rights, form=form, action=action)
-
-
-@login_required
-def action_progress(request, assessment_id: int, action_id: int):
-    """Progress is recorded on the action's own page, which its owner can open whatever the CAF's sharing:
-    307 keeps the method and body of a form posted to this older address."""
-    response = redirect("action-detail", action_id)
-    response.status_code = 307
-    return response
-
-
-@caf_page("plan", "record a review")
-def review_new(request, assessment, rights):
-    form = ReviewForm(request.POST or None, team=_team_users(assessment))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.review_record(
-                actor=request.user, assessment=assessment, practitioners=data.pop("practitioners"), **data
-            )
-        except ValidationError as error:
-            form.add_validation_error(error)
-        else:
-            messages.success(request, "The review has been recorded")
-            return redirect("caf-plan", assessment.pk)
-    return _render(request, "caf/review_new.html", assessment, rights, form=form)
-
-
-@caf_page("plan", "close")
-def close(request, assessment, rights):
-    form = CloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.caf_close(actor=request.user, assessment=assessment, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_validation_error(error)
-        else:
-            messages.success(request, "The CAF has been closed")
-            return redirect(assessment)
-    decision = services.stepped_up_decision_for(assessment.child)
-    return _render(request, "caf/close.html", assessment, rights, form=form, step_up_decision=decision)
-
-
-# --- PDF copies -------------------------------------------------------------------------------------
-#
-# The PDF is rendered by a worker (caf.tasks.render_document). Asking is a POST; the status page polls a
-# fragment with htmx (marked as a background request, so polling does not keep an idle session alive)
-# and has a plain "Refresh" link without JavaScript; the download is itself an access event.
-
-
-def _pdf_job(assessment, job_id):
-    from .models import DocumentJob
-
-    return get_object_or_404(DocumentJob, pk=job_id, kind=DocumentJob.Kind.CAF, assessment=assessment)
-
-
-@caf_page("read", "ask for a PDF copy")
-@require_POST
-def pdf_request(request, assessment, rights):
-    from . import document_services
-
-    job = document_services.document_request_caf(actor=request.user, assessment=assessment)
-    return redirect("caf-pdf-status", assessment.pk, job.pk)
-
-
-@caf_page("read", "PDF copy")
-def pdf_status(request, assessment, rights, job_id: int):
-    return _render(request, "caf/pdf_status.html", assessment, rights, job=_pdf_job(assessment, job_id))
-
-
-@login_required
-def pdf_status_fragment(request, assessment_id: int, job_id: int):
-    """htmx: the job's status alone. Authorised like every CAF page; not an access event, as it shows no
-    information about the child and is asked for every two seconds by the page."""
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
-    job = _pdf_job(assessment, job_id)
-    return render(request, "caf/_pdf_status.html", {"assessment": assessment, "job": job, "rights": rights})
-
-
-@login_required
-def pdf_download(request, assessment_id: int, job_id: int):
-    """The PDF file, as an attachment never cached, after recording the download as an access event."""
-    from django.http import FileResponse
-
-    from . import documents
-    from .models import DocumentJob
-
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
-    job = _pdf_job(assessment, job_id)
-    if job.status != DocumentJob.Status.READY:
-        return redirect("caf-pdf-status", assessment.pk, job.pk)
-    path = documents.file_path(job.file)
-    if not path.is_file():
-        raise Http404("The file of this PDF is missing")
-    with transaction.atomic():
-        child_services.access_event_record(
-            request=request,
-            child=assessment.child,
-            action=AccessEvent.Action.DOWNLOAD,
-            what=f"CAF version {assessment.version}: PDF copy (document {job.pk})",
-        )
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"caf-{assessment.child.reference}-version-{assessment.version}.pdf",
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-# --- Published directory PDFs (public) ----------------------------------------------------------------
-
-
-def _published_version(slug: str, number: int):
-    from . import documents
-
-    version = (
-        documents.directory_version_model()
-        .objects.select_related("directory__setting")
-        .defer("content")  # the status page reads it through directory.selectors.version_content
-        .filter(directory__slug=slug, number=number)
-        .first()
-    )
-    if version is None:
-        raise Http404("No such directory")
-    return version
-
-
-def directory_pdf(request, slug: str, number: int):
-    """Public: the PDF of a published directory version; made once, then served to everyone."""
-    from . import document_services
-
-    version = _published_version(slug, number)
-    job = document_services.document_request_directory(version=version)
-    if job.status == job.Status.READY and not request.htmx:
-        return redirect("directory-pdf-download", slug, number)
-    if request.htmx:
-        return render(request, "caf/_directory_pdf_status.html", {"job": job, "slug": slug, "number": number})
-    from directory.selectors import version_content
-
-    return render(
-        request,
-        "caf/directory_pdf_status.html",
-        {"version": version, "content": version_content(version), "job": job, "slug": slug, "number": number},
-    )
-
-
-def directory_pdf_download(request, slug: str, number: int):
-    from django.http import FileResponse
-
-    from . import documents
-    from .models import DocumentJob
-
-    version = _published_version(slug, number)
-    job = (
-        DocumentJob.objects.filter(
-            kind=DocumentJob.Kind.DIRECTORY, directory_version_id=version.pk, status=DocumentJob.Status.READY
-        )
-        .order_by("-finished_at")
-        .first()
-    )
-    if job is None or not documents.file_path(job.file).is_file():
-        return redirect("directory-pdf", slug, number)
-    response = FileResponse(
-        documents.file_path(job.file).open("rb"),
-        as_attachment=True,
-        filename=f"{slug}-directory-version-{number}.pdf",
-        content_type="application/pdf",
-    )
-    # Public and never changed once published, but kept out of shared caches like every document.
-    response["Cache-Control"] = "no-store"
-    return response

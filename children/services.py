@@ -13,8 +13,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agencies import access
-from agencies.history import has_changes
 from agencies.models import Agency, Membership, User
+from config.history import acted_by as _as  # records the acting user for history
+from config.history import has_changes
 
 from .models import (
     AccessEvent,
@@ -31,11 +32,6 @@ from .models import (
 )
 
 
-def _as(instance, actor):
-    instance._history_user = actor
-    return instance
-
-
 def _acting_agency(actor: User, agency: Agency | None = None) -> Agency:
     agency = agency or access.primary_agency(actor)
     if agency is None or not Membership.objects.current().filter(user=actor, agency=agency).exists():
@@ -46,21 +42,28 @@ def _acting_agency(actor: User, agency: Agency | None = None) -> Agency:
 # --- Audit ----------------------------------------------------------------------------------------
 
 
-def access_event_record(*, request, child: Child | None, action: str, what: str, rights=None) -> AccessEvent:
-    """Record who looked at what. Called inside the view's transaction, so no page is served unrecorded.
-    `rights` (the user's access to the child, just computed) names the agency they act for without a query."""
-    if rights is not None and rights.agency_ids:
-        agency = {"agency_id": rights.primary_agency_id}
+def access_event_record(
+    *, request, child: Child | None, action: str, what: str, rights=None, user: User | None = None, agency=None
+) -> AccessEvent:
+    """Record who looked at what: the one place an access event's fields are filled in from a request (or, with
+    `request=None`, from `user` alone). Called inside the view's transaction, so no page is served unrecorded.
+    The agency is `agency` if given, else the one `rights` (the user's access to the child, just computed) names
+    without a query, else the user's primary agency."""
+    user = user or request.user
+    if agency is not None:
+        acting_for = {"agency": agency}
+    elif rights is not None and rights.agency_ids:
+        acting_for = {"agency_id": rights.primary_agency_id}
     else:
-        agency = {"agency": access.primary_agency(request.user)}
+        acting_for = {"agency": access.primary_agency(user)}
     return AccessEvent.objects.create(
-        user=request.user,
-        **agency,
+        user=user,
+        **acting_for,
         child=child,
         action=action,
         what=what[:200],
-        path=request.path[:300],
-        ip_address=request.META.get("REMOTE_ADDR"),
+        path=request.path[:300] if request else "",
+        ip_address=request.META.get("REMOTE_ADDR") if request else None,
     )
 
 
@@ -497,14 +500,13 @@ def emergency_access_grant(*, actor: User, child: Child, reason: str, request=No
     )
     assign_perm("children.view_child_emergency", actor, child)
     access.forget_request_memo()
-    AccessEvent.objects.create(
+    access_event_record(
+        request=request,
         user=actor,
         agency=agency,
         child=child,
         action=AccessEvent.Action.EMERGENCY,
         what=f"Emergency access granted until {grant.expires_at:%d %b %Y %H:%M}",
-        path=request.path[:300] if request else "",
-        ip_address=request.META.get("REMOTE_ADDR") if request else None,
     )
     return grant
 

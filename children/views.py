@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency, User
-from agencies.pagination import peek_page
-from agencies.selectors import history_entries
+from config.history import history_entries
+from config.pagination import peek_page
 
 from . import selectors, services
 from .forms import (

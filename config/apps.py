@@ -3,7 +3,10 @@ from django.db.models.signals import post_migrate
 
 
 class ProjectConfig(AppConfig):
-    """The project's own app: web plumbing every app shares. It has no models."""
+    """The project's own app: web plumbing every app shares (paging, the navigation, history pages, the
+    error pages, wording filters, the form layer, who is on the other end of a request, the request id),
+    the "My work" home page that reads from every app, the demo loader, and the audit trail's append-only
+    guard. It has no models (the documents pipeline, config/documents/, is an app of its own)."""
 
     name = "config"
     verbose_name = "Team Around the Child (shared)"

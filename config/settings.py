@@ -121,12 +121,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
-    "config",
     "agencies",
     "children",
     "caf",
     "referrals",
     "directory",
+    "config.documents",  # the PDF pipeline every app's documents go through (label "documents")
+    "config",  # the project's own app: shared web plumbing, "My work", the demo loader (config/apps.py)
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "agencies.context_processors.service",
+                "config.context_processors.service",
             ],
         },
     },
@@ -383,8 +384,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-emergency-access": {"task": "children.sweep_emergency_access", "schedule": 15 * 60},
     "remind-overdue-escalations": {"task": "children.remind_overdue_escalations", "schedule": 5 * 60},
     # Cheap (two indexed queries), so often: a PDF whose worker died is made again within a minute.
-    "sweep-document-jobs": {"task": "caf.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 15)},
-    "tidy-document-files": {"task": "caf.tidy_document_files", "schedule": 60 * 60},
+    "sweep-document-jobs": {"task": "documents.sweep_document_jobs", "schedule": env_int("DOCUMENT_SWEEP_SECONDS", 15)},
+    "tidy-document-files": {"task": "documents.tidy_document_files", "schedule": 60 * 60},
     # Each prompt is told once (its occurrence key), so running often only makes prompts timelier.
     "notify-overdue-actions": {
         "task": "caf.notify_overdue_actions",

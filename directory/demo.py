@@ -11,7 +11,7 @@ from agencies.models import Agency, User
 from . import services
 from .models import Directory, TaxonomyTerm
 from .postcodes import DEMO_POSTCODES, load_postcodes
-from .services import Session
+from .services import OpeningSession
 
 WEEKDAYS = [1, 2, 3, 4, 5]
 CARTER_AGENCIES = [
@@ -296,7 +296,7 @@ def load() -> None:
         services.agency_opening_times_set(
             actor=None,
             agency=agency,
-            sessions=[Session(day, *hours) for day in WEEKDAYS],
+            sessions=[OpeningSession(day, *hours) for day in WEEKDAYS],
             exceptions="Term time only" if agency.kind == Agency.Kind.SCHOOL else "Closed on bank holidays",
         )
         for name_, description, types, outcomes, youngest, oldest, where, on, (
@@ -325,7 +325,7 @@ def load() -> None:
                     actor=None,
                     service=service,
                     kind="home",
-                    sessions=[Session(day, opens, closes) for day in on],
+                    sessions=[OpeningSession(day, opens, closes) for day in on],
                 )
                 continue
             services.service_location_add(
@@ -338,7 +338,7 @@ def load() -> None:
                 state_province="Northfieldshire",
                 postcode=agency.postcode,
                 accessibility="Step-free access from the car park." if agency.kind != Agency.Kind.SCHOOL else "",
-                sessions=[Session(day, opens, closes) for day in on],
+                sessions=[OpeningSession(day, opens, closes) for day in on],
             )
             if "outreach" in types:
                 services.service_location_add(actor=None, service=service, kind="home")

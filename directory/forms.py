@@ -6,7 +6,7 @@ from config.govuk_forms import GovukForm, GovukModelForm
 
 from .models import AgencyProfile, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
 from .selectors import terms
-from .services import Session
+from .services import OpeningSession
 
 
 def NUMERIC():
@@ -56,7 +56,7 @@ class SessionsMixin:
                 )
                 self.input_widths[name] = "govuk-input--width-5"
 
-    def clean_sessions(self, cleaned) -> list[Session]:
+    def clean_sessions(self, cleaned) -> list[OpeningSession]:
         sessions = []
         for day in Day:
             prefix = day.name.lower()
@@ -73,7 +73,7 @@ class SessionsMixin:
                         f"{prefix}_closes", f"The closing time on {day.label} must be after the opening time"
                     )
                 else:
-                    sessions.append(Session(day.value, opens, closes))
+                    sessions.append(OpeningSession(day.value, opens, closes))
         return sessions
 
 
@@ -323,7 +323,7 @@ class DirectoryForm(GovukForm):
     )
 
 
-class SectionForm(GovukForm):
+class GroupForm(GovukForm):
     heading = forms.CharField(
         label="Heading of the group",
         max_length=150,

@@ -309,7 +309,7 @@ def _sessions(schedules: list, notes: list, where: str = "") -> list:
             if week is not None and week not in (1, 2, 3, 4, -1):
                 notes.append(f"{label}: {code} is not kept (first to fourth, or last, week only)")
                 continue
-            sessions.append(services.Session(DAYS_BY_CODE[match[2]], opens, closes, week))
+            sessions.append(services.OpeningSession(DAYS_BY_CODE[match[2]], opens, closes, week))
         for dropped in ("valid_from", "valid_to", "dtstart", "schedule_link", "attending_type"):
             if item.get(dropped):
                 notes.append(f"{label}/{dropped}: not kept")

@@ -9,8 +9,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
-from agencies.selectors import HistoryEntry, history_entries
-from agencies.templatetags.wording import working_days
+from config.history import HistoryEntry, history_entries
+from config.templatetags.wording import working_days
 
 from .models import (
     STALE_AFTER,

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agencies import services as agency_services
-from agencies.history import has_changes, m2m_differs
 from agencies.models import Agency, User
+from config.history import acted_by as _as  # records the acting user for history
+from config.history import has_changes, m2m_differs
 
 from . import selectors
 from .models import (
@@ -30,14 +31,10 @@ from .models import (
 )
 
 
-def _as(instance, actor):
-    # Set explicitly so the same service records the right person from a request, a command or a task.
-    instance._history_user = actor
-    return instance
-
-
 @dataclass(frozen=True)
-class Session:
+class OpeningSession:
+    """One period an agency or a service is open: a day of the week, from and to (an OpeningTime row)."""
+
     day: int
     opens_at: time
     closes_at: time
@@ -63,12 +60,12 @@ def _signature(session) -> tuple:
     return (session.day, session.week_of_month or 0, session.opens_at, session.closes_at)
 
 
-def _sessions_differ(*, owner_field: str, owner, sessions: list[Session], service_location=None) -> bool:
+def _sessions_differ(*, owner_field: str, owner, sessions: list[OpeningSession], service_location=None) -> bool:
     stored = sorted(_signature(row) for row in _session_rows(owner_field, owner, service_location))
     return stored != sorted({_signature(s) for s in sessions})
 
 
-def _set_sessions(actor, *, owner_field: str, owner, sessions: list[Session], service_location=None) -> None:
+def _set_sessions(actor, *, owner_field: str, owner, sessions: list[OpeningSession], service_location=None) -> None:
     """Replace the owner's opening times, leaving unchanged sessions (and their identifiers) as they are."""
     existing = list(_session_rows(owner_field, owner, service_location))
     wanted = {_signature(s) for s in sessions}
@@ -116,7 +113,7 @@ def agency_sheet_update(
 
 @transaction.atomic
 def agency_opening_times_set(
-    *, actor: User | None, agency: Agency, sessions: list[Session], exceptions: str = ""
+    *, actor: User | None, agency: Agency, sessions: list[OpeningSession], exceptions: str = ""
 ) -> AgencyProfile:
     """Replace an agency's opening and contact times; the sheet counts as confirmed."""
     profile = _profile_of(agency)
@@ -153,7 +150,7 @@ def service_create(
     agency: Agency,
     types=(),
     outcomes=(),
-    sessions: list[Session] = (),
+    sessions: list[OpeningSession] = (),
     confirmed_at=NOW,
     **fields,
 ) -> Service:
@@ -175,7 +172,7 @@ def service_update(
     service: Service,
     types=None,
     outcomes=None,
-    sessions: list[Session] | None = None,
+    sessions: list[OpeningSession] | None = None,
     confirmed_at=NOW,
     **fields,
 ) -> Service:
@@ -398,7 +395,7 @@ def service_location_add(
     *,
     actor: User | None,
     service: Service,
-    sessions: list[Session] = (),
+    sessions: list[OpeningSession] = (),
     uuid=None,
     link_uuid=None,
     confirm: bool = True,
@@ -426,7 +423,12 @@ def service_location_add(
 
 @transaction.atomic
 def service_location_update(
-    *, actor: User | None, link: ServiceLocation, sessions: list[Session] | None = None, confirm: bool = True, **fields
+    *,
+    actor: User | None,
+    link: ServiceLocation,
+    sessions: list[OpeningSession] | None = None,
+    confirm: bool = True,
+    **fields,
 ) -> ServiceLocation:
     """Change one of the service's places or its times there; an unchanged save changes nothing."""
     location = link.location

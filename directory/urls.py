@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pdf_views, views
 
 urlpatterns = [
     path("", views.directory_home, name="directory-home"),
@@ -41,4 +41,10 @@ urlpatterns = [
     path("directories/<int:directory_id>/publish/", views.directory_publish, name="directory-publish"),
     path("published/<slug:slug>/", views.public_directory, name="directory-public"),
     path("published/<slug:slug>/versions/<int:number>/", views.public_directory, name="directory-public-version"),
+    path("published/<slug:slug>/versions/<int:number>/pdf/", pdf_views.directory_pdf, name="directory-pdf"),
+    path(
+        "published/<slug:slug>/versions/<int:number>/pdf/download/",
+        pdf_views.directory_pdf_download,
+        name="directory-pdf-download",
+    ),
 ]

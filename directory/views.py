@@ -16,12 +16,12 @@ from .forms import (
     DirectoryForm,
     EntryAddForm,
     EntryEditForm,
+    GroupForm,
     ImportForm,
     LocationForm,
     OpeningTimesForm,
     PractitionerProfileForm,
     PublicFilterForm,
-    SectionForm,
     ServiceForm,
 )
 from .models import DirectoryEntry
@@ -36,11 +36,11 @@ PUBLIC_PAGE_SIZE = 50
 @login_required
 def directory_home(request: HttpRequest) -> HttpResponse:
     managed = access.agencies_managed_by(request.user).select_related("directory_profile").order_by("name")
-    settings = access.settings_coordinated_by(request.user).select_related("directory").order_by("name")
+    coordinated = access.settings_coordinated_by(request.user).select_related("directory").order_by("name")
     return render(
         request,
         "directory/home.html",
-        {"nav": "directory", "managed": managed, "settings": settings, "stale_cutoff": selectors.stale_cutoff()},
+        {"nav": "directory", "managed": managed, "coordinated": coordinated, "stale_cutoff": selectors.stale_cutoff()},
     )
 
 
@@ -355,7 +355,7 @@ def directory_edit(request: HttpRequest, directory_id: int) -> HttpResponse:
 @login_required
 def section_add(request: HttpRequest, directory_id: int) -> HttpResponse:
     directory = access.get_directory_for_coordinator(request.user, directory_id)
-    form = SectionForm(request.POST or None)
+    form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         section = services.section_add(actor=request.user, directory=directory, heading=form.cleaned_data["heading"])
         messages.success(request, f"The group {section.heading} has been added")

@@ -15,6 +15,7 @@ from agencies.models import Agency, Membership, User
 from agencies.notifications import Event, agency_managers, agency_members, notify
 from caf.models import Assessment
 from children.models import Child, Disclosure, Involvement
+from config.history import acted_by as _as  # records the acting user for history
 
 from .models import Referral
 
@@ -37,11 +38,6 @@ class AlreadyAnswered(Exception):
             )
         super().__init__(text)
         self.referral = referral
-
-
-def _as(instance, actor):
-    instance._history_user = actor
-    return instance
 
 
 # --- Working days -----------------------------------------------------------------------------------

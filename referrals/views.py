@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from agencies import access, notifications
 from agencies.models import Agency
-from agencies.pagination import peek_page
 from caf.selectors import answers
 from children import services as child_services
 from children.models import AccessEvent
+from config.pagination import peek_page
 
 from . import selectors, services
 from .forms import InboxFilterForm, OutcomeForm, ReasonForm, RedirectForm, ReferralForm

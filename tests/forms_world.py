@@ -23,7 +23,7 @@ from directory.models import (
     ServiceLocation,
     TaxonomyTerm,
 )
-from directory.services import Session
+from directory.services import OpeningSession
 
 
 def _user(email):
@@ -109,7 +109,7 @@ def world(db):
         )
     # Every optional field of the directory filled in. Written directly: the world is the starting point,
     # and how it came to be does not matter to a test of what a save changes.
-    every_day = [Session(day, time(9), time(17)) for day in range(1, 8)]
+    every_day = [OpeningSession(day, time(9), time(17)) for day in range(1, 8)]
     directory_services.agency_opening_times_set(
         actor=_user(HEAD), agency=school, sessions=every_day, exceptions="Closed on bank holidays"
     )
@@ -161,7 +161,7 @@ def world(db):
             longitude=-0.595,
             accessibility="Step-free access",
             description="The children's centre beside the school",
-            sessions=[Session(3, time(13), time(15))],
+            sessions=[OpeningSession(3, time(13), time(15))],
         )
     OpeningTime.objects.filter(service__isnull=False).delete()
     OpeningTime.objects.bulk_create(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Membership
-from agencies.templatetags.wording import duration_in_words, hours_in_words, working_days
+from config.templatetags.wording import duration_in_words, hours_in_words, working_days
 
 from .factories import AgencyFactory, member_of
 

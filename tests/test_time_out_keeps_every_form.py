@@ -16,7 +16,8 @@ from django.utils import timezone
 from agencies.middleware import KEEP_FIELD, LAST_ACTIVITY
 from agencies.models import Notification, PendingSubmission
 from agencies.tasks import sweep_kept_submissions
-from caf.models import Assessment, DocumentJob
+from caf.models import Assessment
+from config.documents.models import DocumentJob
 
 from .forms_html import rendered_forms
 from .forms_world import HEALTH_VISITOR, TEACHER, _user

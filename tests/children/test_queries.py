@@ -156,8 +156,8 @@ def test_the_children_list_pages_without_counting_and_stops_at_its_cap(
 
 
 def test_peek_page_pages_by_fetching_one_row_more(lead_professional, school):
-    from agencies.pagination import peek_page
     from children.models import Child
+    from config.pagination import peek_page
 
     _open_records(lead_professional, school, 5)
     children = Child.objects.order_by("last_name")

@@ -6,7 +6,7 @@ import pytest
 
 from directory import services
 from directory.models import TaxonomyTerm
-from directory.services import Session
+from directory.services import OpeningSession
 
 
 def term(code):
@@ -24,7 +24,7 @@ def listed_agency(other_agency, other_manager):
         services_offered=[term("one_to_one")],
     )
     services.agency_opening_times_set(
-        actor=other_manager, agency=other_agency, sessions=[Session(2, time(9), time(17))]
+        actor=other_manager, agency=other_agency, sessions=[OpeningSession(2, time(9), time(17))]
     )
     return other_agency
 
@@ -54,7 +54,7 @@ def listed_service(listed_agency, other_manager):
         outcomes=[term("be_healthy")],
         minimum_age=0,
         maximum_age=2,
-        sessions=[Session(2, time(9, 30), time(11, 30))],
+        sessions=[OpeningSession(2, time(9, 30), time(11, 30))],
         languages="English, Polish",
         contact_name="Duty health visitor",
         contact_phone="01632 960 303",

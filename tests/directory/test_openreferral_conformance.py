@@ -26,7 +26,7 @@ from referencing.jsonschema import DRAFT202012
 from directory import services
 from directory.models import Taxonomy, TaxonomyTerm
 from directory.postcodes import DEMO_POSTCODES, load_postcodes
-from directory.services import Session
+from directory.services import OpeningSession
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,12 +113,12 @@ def directory_data(db):
         outcomes=[outcomes["be_healthy"]],
         minimum_age=0,
         maximum_age=4,
-        sessions=[Session(2, time(9, 30), time(11, 30))],
+        sessions=[OpeningSession(2, time(9, 30), time(11, 30))],
         url="https://health.example.org/clinic",
         contact_email="clinic@health.example.org",
     )
     place(made["baby"], "NF4 2RP", "Riverside Children's Centre", accessibility="Step-free")
-    place(made["baby"], "NF3 7WH", "The Willows", sessions=[Session(4, time(13), time(15))])
+    place(made["baby"], "NF3 7WH", "The Willows", sessions=[OpeningSession(4, time(13), time(15))])
     made["parents"] = services.service_create(
         actor=None,
         agency=charity,
@@ -126,7 +126,7 @@ def directory_data(db):
         types=[types["group"]],
         outcomes=[outcomes["positive_contribution"]],
         minimum_age=16,
-        sessions=[Session(3, time(18), time(20)), Session(2, time(18), time(20), week_of_month=1)],
+        sessions=[OpeningSession(3, time(18), time(20)), OpeningSession(2, time(18), time(20), week_of_month=1)],
     )
     place(made["parents"], "NF2 8PR", "Brightways House")
     made["chat"] = services.service_create(
@@ -136,7 +136,7 @@ def directory_data(db):
         types=[types["advice"]],
         minimum_age=13,
         maximum_age=19,
-        sessions=[Session(5, time(16), time(21))],
+        sessions=[OpeningSession(5, time(16), time(21))],
     )
     services.service_location_add(actor=None, service=made["chat"], kind="online")
     made["visits"] = services.service_create(
@@ -155,7 +155,7 @@ def directory_data(db):
         name="Housing advice",
         types=[types["advice"]],
         minimum_age=16,
-        sessions=[Session(1, time(9), time(16, 30))],
+        sessions=[OpeningSession(1, time(9), time(16, 30))],
     )
     place(made["housing"], "NF1 2CC", "Civic Centre")
     made["hidden"] = services.service_create(actor=None, agency=hidden, name="Not listed anywhere")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory import services
-from directory.services import Session
+from directory.services import OpeningSession
 from tests.factories import AgencyFactory
 
 from .conftest import term
@@ -107,7 +107,7 @@ def test_the_public_page_keeps_a_constant_number_of_queries(client, published, c
             agency=agency,
             name=f"Service {n}",
             types=[term("advice")],
-            sessions=[Session(1, time(9), time(10))],
+            sessions=[OpeningSession(1, time(9), time(10))],
         )
         services.entry_add(actor=coordinator, directory=published, target=service)
     services.directory_publish(actor=coordinator, directory=published)

@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from caf import document_services, documents
-from caf.models import DocumentJob
+from caf.documents import CafDocument
+from config.documents import services as document_services
+from config.documents.models import DocumentJob
+from directory.documents import DirectoryDocument
 from tests.directory.conftest import listed_agency, listed_service, school_directory  # noqa: F401
 
 from ..browser import assert_accessible
@@ -48,7 +50,7 @@ def test_a_practitioner_gets_the_caf_pdf_and_meets_every_state_of_its_page(page,
     waiting = DocumentJob.objects.create(
         kind=DocumentJob.Kind.CAF,
         assessment=caf,
-        template_version=documents.TEMPLATE_VERSIONS["caf"],
+        template_version=CafDocument.template_version,
         content_stamp="asked for while the broker was down",
         requested_by=team["lead"],
     )
@@ -63,9 +65,9 @@ def test_the_public_directory_pdf_page_while_it_is_being_made(page, published, p
     DocumentJob.objects.create(
         kind=DocumentJob.Kind.DIRECTORY,
         directory_version_id=published.pk,
-        template_version=documents.TEMPLATE_VERSIONS["directory"],
+        template_version=DirectoryDocument.template_version,
     )
-    page.visit(f"/caf/directories/{published.directory.slug}/versions/{published.number}/pdf/")
+    page.visit(f"/directory/published/{published.directory.slug}/versions/{published.number}/pdf/")
     expect(page.get_by_role("heading", name=f"PDF of {published.content['title']}")).to_be_visible()
     assert_accessible(page)
     assert page.console_errors == []

@@ -3,10 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from caf import document_services, documents
-from caf.models import DocumentJob, Domain, Element, SectionEntry
+from caf import documents as caf_documents
+from caf.models import Domain, Element, SectionEntry
 from caf.sections import element_key
 from children.models import AccessEvent
+from config.documents import rendering
+from config.documents import services as document_services
+from config.documents.models import DocumentJob
 
 from .conftest import SAMPLE_NEEDS, SAMPLE_STRENGTHS
 from .pdf_reading import pdf_facts, pdf_text
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready_job(caf, team, private_files, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["lead"], assessment=caf)
     job.refresh_from_db()
     assert job.status == DocumentJob.Status.READY, job.error
     return job
@@ -72,7 +75,7 @@ def test_the_caf_pdf_is_tagged_with_its_language_and_title(ready_job, private_fi
 
 
 def test_asking_again_for_an_unchanged_caf_reuses_the_ready_file(ready_job, caf, team):
-    again = document_services.document_request_caf(actor=team["assessor"], assessment=caf)
+    again = caf_documents.caf_pdf_request(actor=team["assessor"], assessment=caf)
     assert again.pk == ready_job.pk
     assert DocumentJob.objects.count() == 1
 
@@ -89,7 +92,7 @@ def test_a_changed_caf_gets_a_new_pdf(ready_job, caf, team, django_capture_on_co
         base_revision=entry.revision,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["assessor"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["assessor"], assessment=caf)
     assert job.pk != ready_job.pk
     job.refresh_from_db()
     assert job.status == DocumentJob.Status.READY
@@ -110,7 +113,7 @@ def test_text_typed_into_a_caf_cannot_pull_in_a_local_file_or_reach_a_server(
         element=element,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["assessor"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["assessor"], assessment=caf)
     job.refresh_from_db()
     content = (private_files / job.file).read_bytes()
     text = " ".join(pdf_text(content).split())
@@ -121,21 +124,21 @@ def test_text_typed_into_a_caf_cannot_pull_in_a_local_file_or_reach_a_server(
 
 
 def test_the_fetcher_refuses_every_scheme_host_and_path_but_the_projects_static_files():
-    fetcher = documents.safe_url_fetcher_class()()
-    allowed = fetcher.fetch(f"{documents.DOCUMENT_ORIGIN}/static/pdf/print.css")
+    fetcher = rendering.safe_url_fetcher_class()()
+    allowed = fetcher.fetch(f"{rendering.DOCUMENT_ORIGIN}/static/pdf/print.css")
     assert b"@page" in allowed.read()
     for url in [
         "file:///etc/passwd",
         "http://127.0.0.1:8000/static/pdf/print.css",
         "https://example.org/static/pdf/print.css",
-        f"{documents.DOCUMENT_ORIGIN}/static/../config/settings.py",
-        f"{documents.DOCUMENT_ORIGIN}/static/%2e%2e/%2e%2e/etc/passwd",
-        f"{documents.DOCUMENT_ORIGIN}/static/pdf/../../manage.py",
-        f"{documents.DOCUMENT_ORIGIN}/etc/passwd",
+        f"{rendering.DOCUMENT_ORIGIN}/static/../config/settings.py",
+        f"{rendering.DOCUMENT_ORIGIN}/static/%2e%2e/%2e%2e/etc/passwd",
+        f"{rendering.DOCUMENT_ORIGIN}/static/pdf/../../manage.py",
+        f"{rendering.DOCUMENT_ORIGIN}/etc/passwd",
         "data:image/png;base64,iVBORw0KGgo=",
         "ftp://example.org/x.css",
     ]:
-        with pytest.raises(documents.RefusedURL):
+        with pytest.raises(rendering.RefusedURL):
             fetcher.fetch(url)
 
 
@@ -145,7 +148,7 @@ def test_raw_html_that_asks_for_a_local_file_embeds_nothing():
         '<img src="file:///etc/passwd" alt="a"><img src="http://203.0.113.7/a.png" alt="b">'
         '<div style="background: url(file:///usr/share/pixmaps/debian-logo.png)">y</div></body></html>'
     )
-    rendered = documents.html_to_pdf(html)
+    rendered = rendering.html_to_pdf(html)
     assert pdf_facts(rendered.content)["images"] == 0
     assert "file:///etc/passwd" in rendered.refused_urls
 
@@ -210,7 +213,7 @@ def test_the_practitioner_asks_sees_progress_and_then_the_download_link(
 
 
 def test_a_queued_job_polls_in_the_background_and_offers_a_refresh_link(client, caf, team, private_files):
-    job = document_services.document_request_caf(actor=team["lead"], assessment=caf)  # never committed: stays queued
+    job = caf_documents.caf_pdf_request(actor=team["lead"], assessment=caf)  # never committed: stays queued
     client.force_login(team["lead"])
     page = client.get(reverse("caf-pdf-status", args=[caf.pk, job.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in page
@@ -230,12 +233,12 @@ def test_a_queued_job_polls_in_the_background_and_offers_a_refresh_link(client, 
 def test_a_render_that_fails_marks_the_job_failed_with_a_readable_message(
     caf, team, private_files, monkeypatch, django_capture_on_commit_callbacks, client
 ):
-    def broken(job):
+    def broken(document, job, base):
         raise RuntimeError("the template is broken")
 
-    monkeypatch.setattr(documents, "render_job", broken)
+    monkeypatch.setattr(caf_documents.CafDocument, "render", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["lead"], assessment=caf)
     job.refresh_from_db()
     assert job.status == DocumentJob.Status.FAILED
     assert f"document job {job.pk}" in job.error and "the template is broken" in job.error
@@ -260,7 +263,7 @@ def test_a_caf_copy_is_deleted_after_the_retention_period_and_the_job_stays_as_a
     client, ready_job, caf, team, private_files, settings, django_capture_on_commit_callbacks
 ):
     settings.DOCUMENT_RETENTION_DAYS = 7
-    path = documents.file_path(ready_job.file)
+    path = rendering.file_path(ready_job.file)
     client.force_login(team["lead"])
     page = client.get(reverse("caf-pdf-status", args=[caf.pk, ready_job.pk])).content.decode()
     assert "will be deleted from the service on" in page
@@ -290,20 +293,20 @@ def test_a_caf_copy_is_deleted_after_the_retention_period_and_the_job_stays_as_a
 
     # Asking again makes a new copy rather than reusing the removed one.
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["lead"], assessment=caf)
     job.refresh_from_db()
     assert job.pk != ready_job.pk and job.status == DocumentJob.Status.READY
-    assert documents.file_path(job.file).is_file()
+    assert rendering.file_path(job.file).is_file()
 
 
 def test_asking_for_a_copy_past_its_retention_makes_a_new_one(
     ready_job, caf, team, settings, django_capture_on_commit_callbacks
 ):
     settings.DOCUMENT_RETENTION_DAYS = 7
-    old_path = documents.file_path(ready_job.file)
+    old_path = rendering.file_path(ready_job.file)
     _age(ready_job, 8)
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["hv_colleague"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["hv_colleague"], assessment=caf)
     ready_job.refresh_from_db()
     job.refresh_from_db()
     assert ready_job.status == DocumentJob.Status.REMOVED and not old_path.exists()
@@ -322,12 +325,12 @@ def test_tidying_deletes_only_files_no_ready_job_owns_and_only_once_settled(read
     for path in (half_written, stray, fresh):
         path.write_bytes(b"%PDF-1.7 partial")
     long_ago = time.time() - 3600
-    for path in (half_written, stray, documents.file_path(ready_job.file)):
+    for path in (half_written, stray, rendering.file_path(ready_job.file)):
         os.utime(path, (long_ago, long_ago))
 
     assert document_services.document_files_tidy() == {"removed": 0, "orphans": 2}
     assert not half_written.exists() and not stray.exists()
-    assert fresh.exists() and documents.file_path(ready_job.file).is_file()
+    assert fresh.exists() and rendering.file_path(ready_job.file).is_file()
 
 
 # --- Administrators -----------------------------------------------------------------------------------
@@ -336,17 +339,19 @@ def test_tidying_deletes_only_files_no_ready_job_owns_and_only_once_settled(read
 def test_an_administrator_sees_failed_jobs_without_case_data_and_can_make_them_again(
     client, caf, team, private_files, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_render = documents.render_job
-    monkeypatch.setattr(documents, "render_job", lambda job: (_ for _ in ()).throw(RuntimeError("fonts missing")))
+    real_render = caf_documents.CafDocument.render
+    monkeypatch.setattr(
+        caf_documents.CafDocument, "render", lambda *args: (_ for _ in ()).throw(RuntimeError("fonts missing"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        job = document_services.document_request_caf(actor=team["lead"], assessment=caf)
+        job = caf_documents.caf_pdf_request(actor=team["lead"], assessment=caf)
     job.refresh_from_db()
     assert job.status == DocumentJob.Status.FAILED
 
     client.force_login(team["platform_admin"])
-    listing = client.get(reverse("admin:caf_documentjob_changelist") + "?status__exact=failed").content.decode()
+    listing = client.get(reverse("admin:documents_documentjob_changelist") + "?status__exact=failed").content.decode()
     assert f"CAF assessment #{caf.pk}" in listing and "Failed" in listing
-    detail = client.get(reverse("admin:caf_documentjob_change", args=[job.pk])).content.decode()
+    detail = client.get(reverse("admin:documents_documentjob_change", args=[job.pk])).content.decode()
     assert "fonts missing" in detail
     for page in (listing, detail):
         assert team["child"].first_name not in page and team["child"].reference not in page
@@ -355,12 +360,12 @@ def test_an_administrator_sees_failed_jobs_without_case_data_and_can_make_them_a
     def make_again():
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(
-                reverse("admin:caf_documentjob_changelist"),
+                reverse("admin:documents_documentjob_changelist"),
                 {"action": "queue_again", "_selected_action": [job.pk]},
                 follow=True,
             ).content.decode()
 
-    monkeypatch.setattr(documents, "render_job", real_render)  # the administrator fixed the fonts
+    monkeypatch.setattr(caf_documents.CafDocument, "render", real_render)  # the administrator fixed the fonts
     assert "1 PDF is being made again." in make_again()
     job.refresh_from_db()
     assert job.status == DocumentJob.Status.READY and job.error == "" and job.attempts == 2

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from caf.models import DocumentJob
+from config.documents.models import DocumentJob
 from directory import services
 from tests.directory.conftest import listed_agency, listed_service, school_directory  # noqa: F401
 
@@ -43,6 +43,15 @@ def test_anyone_can_get_the_pdf_of_a_published_directory(
     assert DocumentJob.objects.count() == 1
 
 
+def test_the_pdf_lives_under_the_published_directory_and_its_page_links_to_it(client, published):
+    slug, number = published.directory.slug, published.number
+    url = reverse("directory-pdf", args=[slug, number])
+    assert url == f"/directory/published/{slug}/versions/{number}/pdf/"
+    assert reverse("directory-pdf-download", args=[slug, number]) == f"{url}download/"
+    assert f'href="{url}"' in client.get(reverse("directory-public", args=[slug])).content.decode()
+    assert client.get(f"/caf/directories/{slug}/versions/{number}/pdf/").status_code == 404  # no longer under caf
+
+
 def test_an_unpublished_version_has_no_pdf(client, published):
     assert (
         client.get(reverse("directory-pdf", args=[published.directory.slug, published.number + 1])).status_code == 404
@@ -80,7 +89,8 @@ def test_each_part_made_moves_the_status_page_on_and_the_last_one_queues_the_joi
 ):
     """The parts of a large directory as the workers make them, one task at a time: what the status page says
     after each, and the join queued once, by the part that completes the set."""
-    from caf import document_services, tasks
+    from config.documents import services as document_services
+    from config.documents import tasks
 
     from .pdf_structure import structure_facts
 

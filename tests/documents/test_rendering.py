@@ -14,7 +14,9 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from caf import documents, pdf_join
+from caf import documents as caf_documents
+from config.documents import pdf_join, rendering
+from directory import documents as directory_documents
 from tests.directory.conftest import listed_agency, listed_service, school_directory  # noqa: F401
 
 from .pdf_reading import pdf_text
@@ -68,15 +70,15 @@ def weasyprints_own(html: str) -> bytes:
     parsed for this render, Python's usual garbage collection."""
     from weasyprint import CSS, HTML
 
-    renderer = documents.renderer()
-    fetcher = documents.safe_url_fetcher_class()()
+    renderer = rendering.renderer()
+    fetcher = rendering.safe_url_fetcher_class()()
     stylesheet = CSS(
-        url=f"{documents.DOCUMENT_ORIGIN}/static/{documents.PRINT_STYLESHEET}",
+        url=f"{rendering.DOCUMENT_ORIGIN}/static/{rendering.PRINT_STYLESHEET}",
         url_fetcher=fetcher,
         font_config=renderer.font_config,
     )
-    return HTML(string=html, base_url=documents.DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet], font_config=renderer.font_config, **documents.PDF_OPTIONS
+    return HTML(string=html, base_url=rendering.DOCUMENT_ORIGIN + "/", url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet], font_config=renderer.font_config, **rendering.PDF_OPTIONS
     )
 
 
@@ -91,18 +93,18 @@ def test_our_user_agent_stylesheet_is_weasyprints_but_for_pseudo_elements_our_do
             if not (rule.type == "at-rule" and rule.lower_at_keyword == "counter-style")
         ]
 
-    ours, theirs = rules(documents.user_agent_stylesheet_text()), rules(UA)
+    ours, theirs = rules(rendering.user_agent_stylesheet_text()), rules(UA)
     left_out = [rule for rule in theirs if rule not in ours]
-    assert sorted(prelude for prelude, _ in left_out) == sorted(["::marker", *documents.UA_LEFT_OUT])
+    assert sorted(prelude for prelude, _ in left_out) == sorted(["::marker", *rendering.UA_LEFT_OUT])
     added = [rule for rule in ours if rule not in theirs]
     assert added == [("li::marker, summary::marker", dict(theirs)["::marker"])]
-    assert len(ours) == len(theirs) - len(documents.UA_LEFT_OUT)
+    assert len(ours) == len(theirs) - len(rendering.UA_LEFT_OUT)
 
 
 @pytest.mark.parametrize("body_class", ["public", ""])
 def test_a_document_is_drawn_exactly_as_weasyprints_defaults_draw_it(body_class):
     html = sample(body_class)
-    ours, theirs = documents.html_to_pdf(html).content, weasyprints_own(html)
+    ours, theirs = rendering.html_to_pdf(html).content, weasyprints_own(html)
     assert drawing(ours) == drawing(theirs)
     assert structure_facts(ours)["elements"] == structure_facts(theirs)["elements"]
     assert structure_facts(ours)["outline"] == structure_facts(theirs)["outline"]
@@ -113,8 +115,9 @@ def test_a_document_is_drawn_exactly_as_weasyprints_defaults_draw_it(body_class)
 @pytest.mark.django_db
 def test_the_caf_is_drawn_exactly_as_weasyprints_defaults_draw_it(caf):
     context = {"generated_at": None, "generated_by": "", "service_name": "Team Around the Child"}
-    html = render_to_string("caf/pdf/caf.html", {**context, "template_version": "test", **documents.caf_context(caf)})
-    assert drawing(documents.html_to_pdf(html).content) == drawing(weasyprints_own(html))
+    context = {**context, "template_version": "test", **caf_documents.caf_context(caf)}
+    html = render_to_string("caf/pdf/caf.html", context)
+    assert drawing(rendering.html_to_pdf(html).content) == drawing(weasyprints_own(html))
 
 
 def test_collections_are_fewer_during_a_render_and_as_before_after_it_even_for_renders_at_once():
@@ -122,14 +125,14 @@ def test_collections_are_fewer_during_a_render_and_as_before_after_it_even_for_r
     entered, release = threading.Event(), threading.Event()
 
     def render_slowly():
-        with documents.fewer_collections():
+        with rendering.fewer_collections():
             entered.set()
             release.wait(10)
 
     other = threading.Thread(target=render_slowly)
     other.start()
     entered.wait(10)
-    with documents.fewer_collections():
+    with rendering.fewer_collections():
         assert gc.get_threshold()[0] > before[0]
     assert gc.get_threshold()[0] > before[0]  # the other render is still going
     release.set()
@@ -138,8 +141,8 @@ def test_collections_are_fewer_during_a_render_and_as_before_after_it_even_for_r
 
 
 def test_the_stylesheet_is_parsed_once_per_process():
-    renderer = documents.renderer()
-    assert renderer.stylesheet(documents.PRINT_STYLESHEET) is renderer.stylesheet(documents.PRINT_STYLESHEET)
+    renderer = rendering.renderer()
+    assert renderer.stylesheet(rendering.PRINT_STYLESHEET) is renderer.stylesheet(rendering.PRINT_STYLESHEET)
 
 
 # --- Page numbers stamped on a directory joined from parts ---------------------------------------------------
@@ -164,12 +167,12 @@ def number_positions(content: bytes) -> list[tuple[str, float, float]]:
 
 
 def test_stamped_page_numbers_read_and_sit_exactly_where_one_render_puts_them():
-    whole = documents.html_to_pdf(sample("public", entries=40))
-    unnumbered = documents.html_to_pdf(sample("public split", entries=40))
+    whole = rendering.html_to_pdf(sample("public", entries=40))
+    unnumbered = rendering.html_to_pdf(sample("public split", entries=40))
     assert whole.page_count == unnumbered.page_count >= 3
     assert "Page 1 of" not in pdf_text(unnumbered.content)
 
-    stamped = pdf_join.join(unnumbered.content, [], documents.page_number_pieces(whole.page_count))
+    stamped = pdf_join.join(unnumbered.content, [], rendering.page_number_pieces(whole.page_count))
 
     assert number_positions(stamped) == number_positions(whole.content)
     assert [text for text, _, _ in number_positions(stamped)] == [
@@ -187,17 +190,17 @@ def test_stamped_page_numbers_read_and_sit_exactly_where_one_render_puts_them():
 
 
 def test_page_numbers_of_many_digits_use_each_digit_piece():
-    pieces = documents.page_number_pieces(2501)
+    pieces = rendering.page_number_pieces(2501)
     assert pieces.texts == ["Page ", *"0123456789", " of 2501"]
     assert all(width > 0 for width in pieces.widths)
     assert [pieces.texts[i] for i in pieces.pieces_for(1209)] == ["Page ", "1", "2", "0", "9", " of 2501"]
 
 
 def test_a_joined_directory_is_one_tagged_document_with_every_part_in_order():
-    parts = [documents.html_to_pdf(sample("public split", entries=8)).content for _ in range(3)]
-    front = documents.html_to_pdf(sample("public split", entries=0))
+    parts = [rendering.html_to_pdf(sample("public split", entries=8)).content for _ in range(3)]
+    front = rendering.html_to_pdf(sample("public split", entries=0))
     total = front.page_count + sum(pdf_join.page_count(part) for part in parts)
-    joined = pdf_join.join(front.content, parts, documents.page_number_pieces(total))
+    joined = pdf_join.join(front.content, parts, rendering.page_number_pieces(total))
 
     facts = structure_facts(joined)
     assert facts["pages"] == total and facts["documents"] == 1 and facts["dangling"] == 0
@@ -224,13 +227,13 @@ def published_directory(school_directory, listed_service, coordinator):  # noqa:
 
 @pytest.mark.django_db
 def test_every_part_of_a_directory_reads_its_content_once_per_process(published_directory):
-    from caf.models import DocumentJob
+    from config.documents.models import DocumentJob
 
     job = DocumentJob.objects.create(
         kind=DocumentJob.Kind.DIRECTORY, directory_version_id=published_directory.pk, template_version="test"
     )
-    first = documents.directory_job_context(job)
+    first = directory_documents.directory_job_context(job)
     with CaptureQueriesContext(connection) as queries:
-        again = documents.directory_job_context(job)
+        again = directory_documents.directory_job_context(job)
     assert again["groups"] == first["groups"] and again["total"] == first["total"] >= 1
     assert not [q["sql"] for q in queries if '"content"' in q["sql"]], "the content was read again"

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from caf.models import DocumentJob
 from config import celery_app
+from config.documents.models import DocumentJob
 from tests.directory.conftest import listed_agency, school_directory  # noqa: F401
 
 from .conftest import SAMPLE_NEEDS, SAMPLE_STRENGTHS, broker, wait_for
@@ -32,8 +32,8 @@ def job_reaches(job_id: int, status: str, timeout: float = 90) -> DocumentJob:
 
 
 def test_the_render_task_goes_to_the_pdf_queue():
-    assert celery_app.amqp.router.route({}, "caf.render_document")["queue"].name == "pdf"
-    assert celery_app.amqp.router.route({}, "caf.sweep_document_jobs")["queue"].name == "celery"
+    assert celery_app.amqp.router.route({}, "documents.render_document")["queue"].name == "pdf"
+    assert celery_app.amqp.router.route({}, "documents.sweep_document_jobs")["queue"].name == "celery"
 
 
 def test_a_worker_on_redis_renders_the_caf_pdf(client, team, caf, private_files, start_worker, redis_broker):
@@ -45,7 +45,7 @@ def test_a_worker_on_redis_renders_the_caf_pdf(client, team, caf, private_files,
     assert job.queued_at is not None  # it reached Redis after the request's commit
 
     job = job_reaches(job.pk, DocumentJob.Status.READY)
-    assert "caf.render_document" in worker.read_log()
+    assert "documents.render_document" in worker.read_log()
     content = (private_files / job.file).read_bytes()
     text = " ".join(pdf_text(content).split())
     assert "Wayne Carter" in text
@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_render_leaves_the_job_to_a_new_worker_which_complet
     assert list(private_files.rglob("*.pdf")) == [private_files / job.file]
     assert not list(private_files.rglob(".rendering-*"))
     assert job.history.filter(status=DocumentJob.Status.READY).count() == 1
-    assert "caf.render_document" in second.read_log()
+    assert "documents.render_document" in second.read_log()
     assert pdf_facts((private_files / job.file).read_bytes())["tagged"]
 
 
@@ -166,7 +166,7 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
     from datetime import time as clock
 
     from directory import services as directory_services
-    from directory.services import Session
+    from directory.services import OpeningSession
     from tests.directory.conftest import term
 
     names = []
@@ -180,7 +180,7 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
             outcomes=[term("be_healthy")],
             minimum_age=0,
             maximum_age=11,
-            sessions=[Session(2, clock(9, 30), clock(11, 30))],
+            sessions=[OpeningSession(2, clock(9, 30), clock(11, 30))],
             contact_phone="01632 960 303",
             cost="Free",
         )
@@ -205,7 +205,7 @@ def test_a_large_directory_is_rendered_in_parts_by_the_worker_and_reads_back_who
     job = job_reaches(job.pk, DocumentJob.Status.READY, timeout=120)
     log = worker.read_log()
     assert job.parts_total == 3 and job.parts_done == 3
-    assert log.count("caf.render_document_part") >= 3 and "caf.render_document_join" in log
+    assert log.count("documents.render_document_part") >= 3 and "documents.render_document_join" in log
     assert not list(private_files.rglob("*.part-*.pdf"))  # the parts are deleted once joined
     content = (private_files / job.file).read_bytes()
     text = " ".join(pdf_text(content).split())
@@ -254,9 +254,9 @@ def test_the_directory_status_page_shows_which_part_is_being_rendered(client, la
         parts_done=2,
     )
     url = reverse("directory-pdf", args=[version.directory.slug, version.number])
-    from caf import documents
+    from directory.documents import DirectoryDocument
 
-    job.template_version = documents.TEMPLATE_VERSIONS["directory"]
+    job.template_version = DirectoryDocument.template_version
     job.save()
     page = client.get(url).content.decode()
     assert "Rendering part 3 of 12" in page

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from agencies.models import NotificationEmail
 from agencies.notifications import email_subject
-from caf import documents
-from caf.models import DocumentJob
+from caf.documents import CafDocument
+from config.documents.models import DocumentJob
 
 from .conftest import email_count, wait_for
 from .test_broker_outage import FAST_SWEEPS
@@ -47,7 +47,7 @@ def test_periodic_jobs_catch_up_when_beat_comes_back(team, caf, private_files, s
     job = DocumentJob.objects.create(
         kind="caf",
         assessment=caf,
-        template_version=documents.TEMPLATE_VERSIONS["caf"],
+        template_version=CafDocument.template_version,
         content_stamp="beat-test",
         requested_by=team["lead"],
         created_at=long_ago,

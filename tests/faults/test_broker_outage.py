@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from agencies.models import NotificationEmail
 from agencies.notifications import email_subject
-from caf.models import DocumentJob
+from config.documents.models import DocumentJob
 from referrals.models import Referral
 from tests.referrals.conftest import (  # noqa: F401
     camhs,

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from caf.models import DocumentJob
+from config.documents.models import DocumentJob
 
 from .conftest import wait_for
 

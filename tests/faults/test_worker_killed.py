@@ -10,7 +10,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from caf.models import DocumentJob
+from config.documents.models import DocumentJob
 
 from .conftest import wait_for
 
@@ -85,5 +85,5 @@ def test_a_whole_worker_killed_mid_render_leaves_the_pdf_to_the_next_worker_with
     print(f"\nWhole worker killed mid-render: PDF ready {recovered:.1f} s after a new worker was ready")
     assert recovered < 60
     assert_made_once(job, private_files)
-    assert "caf.render_document" in second.read_log()
+    assert "documents.render_document" in second.read_log()
     assert "Your PDF is ready" in what_the_practitioner_sees(client, caf, job)

@@ -11,7 +11,7 @@ class _UnreadCount:
 
     @cached_property
     def value(self) -> int:
-        from .selectors import unread_notification_count
+        from agencies.selectors import unread_notification_count
 
         return unread_notification_count(self.user)
 

@@ -9,7 +9,6 @@ sweeper or the broker hands out. The file is written under the job's own name, s
 repeated leaves one file, not two.
 """
 
-import hashlib
 import logging
 import threading
 import time
@@ -18,54 +17,30 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.models import User
+from config.history import acted_by as _as  # history records who asked: there is no request in a worker
 
-from . import documents
-from .models import Action, Assessment, DocumentJob, ProgressNote, Review, SectionEntry
+from . import rendering
+from .kinds import document_for
+from .models import DocumentJob
 
 logger = logging.getLogger(__name__)
 
 LIVE = (DocumentJob.Status.QUEUED, DocumentJob.Status.RENDERING, DocumentJob.Status.READY)
 
 
-def _as(job: DocumentJob, actor: User | None) -> DocumentJob:
-    # There is no request in a worker: history records the person who asked for the document.
-    job._history_user = actor
-    return job
-
-
-def caf_content_stamp(assessment: Assessment) -> str:
-    """A fingerprint of the newest change to anything the CAF PDF shows."""
-    from children.models import Child, Consent, FamilyMember, Involvement, LeadProfessional
-
-    child_id = assessment.child_id
-    sources = [
-        Assessment.history.filter(id=assessment.pk),
-        SectionEntry.history.filter(assessment_id=assessment.pk),
-        Action.history.filter(assessment_id=assessment.pk),
-        ProgressNote.history.filter(action_id__in=Action.objects.filter(assessment=assessment).values("pk")),
-        Review.history.filter(assessment_id=assessment.pk),
-        Child.history.filter(id=child_id),
-        FamilyMember.history.filter(child_id=child_id),
-        Involvement.history.filter(child_id=child_id),
-        LeadProfessional.history.filter(child_id=child_id),
-        Consent.history.filter(child_id=child_id),
-    ]
-    latest = [str(q.aggregate(at=Max("history_date"))["at"]) for q in sources]
-    return hashlib.sha256("|".join([assessment.status, *latest]).encode()).hexdigest()
-
-
 def _ready_file_missing(job: DocumentJob) -> bool:
-    return job.status == DocumentJob.Status.READY and not documents.file_path(job.file).is_file()
+    return job.status == DocumentJob.Status.READY and not rendering.file_path(job.file).is_file()
 
 
-def _request(*, actor: User | None, lookup: dict, content_stamp: str = "") -> DocumentJob:
+def document_request(*, actor: User | None, lookup: dict, content_stamp: str = "") -> DocumentJob:
+    """A job for the document `lookup` names (its kind and source): the live one for the same template and
+    content if there is one, else a new one queued after commit. Called by each app's `<kind>_pdf_request`."""
     kind = lookup["kind"]
-    template_version = documents.TEMPLATE_VERSIONS[kind]
+    template_version = document_for(kind).template_version
     live = DocumentJob.objects.filter(**lookup, template_version=template_version, status__in=LIVE)
     if kind == DocumentJob.Kind.CAF:
         live = live.filter(content_stamp=content_stamp)
@@ -94,21 +69,6 @@ def _request(*, actor: User | None, lookup: dict, content_stamp: str = "") -> Do
             return live.get()
         transaction.on_commit(lambda: document_enqueue(job.pk))
         return job
-
-
-def document_request_caf(*, actor: User, assessment: Assessment) -> DocumentJob:
-    """A job for this CAF version's PDF: the ready or pending one if nothing has changed, else a new one queued
-    after commit. The caller has checked the actor may read the CAF."""
-    return _request(
-        actor=actor,
-        lookup={"kind": DocumentJob.Kind.CAF, "assessment": assessment},
-        content_stamp=caf_content_stamp(assessment),
-    )
-
-
-def document_request_directory(*, version, actor: User | None = None) -> DocumentJob:
-    """A job for a published directory version's PDF; a published version never changes, so one file serves all."""
-    return _request(actor=actor, lookup={"kind": DocumentJob.Kind.DIRECTORY, "directory_version_id": version.pk})
 
 
 def document_enqueue(job_id: int) -> bool:
@@ -220,7 +180,7 @@ def document_render(job_id: int, lease: bool = True) -> str:
             job.status = DocumentJob.Status.RENDERING
             job.attempts += 1
             job.started_at = job.heartbeat_at = timezone.now()
-            parts = _directory_parts(job) if job.kind == DocumentJob.Kind.DIRECTORY else []
+            parts = document_for(job.kind).parts(job)
             split = len(parts) > 1
             if split:
                 job.parts_total = len(parts)
@@ -232,9 +192,9 @@ def document_render(job_id: int, lease: bool = True) -> str:
     attempt = job.attempts
     with _lease(job_id, attempt) if lease else _no_lease():
         _test_delay(attempt)
-        rendered = documents.render_job(job)
+        rendered = document_for(job.kind).render(job, rendering.job_context(job))
         name = f"{job.kind}/{job.pk}.pdf"
-        documents.file_write(name, rendered.content)
+        rendering.file_write(name, rendered.content)
     with transaction.atomic():
         job = (
             DocumentJob.objects.select_for_update()
@@ -262,23 +222,18 @@ def _no_lease():
     yield
 
 
-# --- A large directory, in parts --------------------------------------------------------------------------
+# --- A large document (a directory), in parts ----------------------------------------------------------------
 # Parts are rendered by several workers at once (a Celery group on the `pdf` queue), each to its own file;
 # the part that finds every file present queues the join. No result backend is needed: the files and the
 # job's row are the state, so a part or the join that runs twice does no harm.
 
 
-def _directory_parts(job: DocumentJob, context: dict | None = None):
-    context = context or documents.directory_job_context(job)
-    return documents.directory_parts(context, settings.DOCUMENT_DIRECTORY_PART_SIZE)
-
-
-def _part_name(job_id: int, number: int) -> str:
-    return f"directory/{job_id}.part-{number:04d}.pdf"
+def _part_name(job: DocumentJob, number: int) -> str:
+    return f"{job.kind}/{job.pk}.part-{number:04d}.pdf"
 
 
 def _parts_present(job: DocumentJob) -> list[int]:
-    return [n for n in range(job.parts_total or 0) if documents.file_path(_part_name(job.pk, n)).is_file()]
+    return [n for n in range(job.parts_total or 0) if rendering.file_path(_part_name(job, n)).is_file()]
 
 
 def _parts_dispatch(job_id: int) -> str:
@@ -298,15 +253,14 @@ def _parts_dispatch(job_id: int) -> str:
 
 
 def document_render_part(job_id: int, number: int) -> str:
-    """Render part `number` of a directory job to its own file; the part that completes the set queues the join."""
+    """Render part `number` of a job to its own file; the part that completes the set queues the join."""
     job = DocumentJob.objects.select_related("requested_by").filter(pk=job_id).first()
     if job is None or job.status != DocumentJob.Status.RENDERING or not job.parts_total:
         return "skipped"
-    name = _part_name(job_id, number)
-    if not documents.file_path(name).is_file():
-        context = documents.directory_job_context(job)
-        parts = _directory_parts(job, context)
-        documents.file_write(name, documents.render_directory_part(context, parts[number]).content)
+    name = _part_name(job, number)
+    if not rendering.file_path(name).is_file():
+        rendered = document_for(job.kind).render_part(job, rendering.job_context(job), number)
+        rendering.file_write(name, rendered.content)
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update().get(pk=job_id)
         if job.status != DocumentJob.Status.RENDERING:
@@ -325,20 +279,18 @@ def document_render_part(job_id: int, number: int) -> str:
 
 
 def document_render_join(job_id: int) -> str:
-    """Join a directory job's parts into its PDF (once: under the job's row lock, and only while rendering)."""
+    """Join a job's parts into its PDF (once: under the job's row lock, and only while rendering)."""
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
         if job is None:
             return "busy"
         if job.status != DocumentJob.Status.RENDERING:
             return job.status
-        context = documents.directory_job_context(job)
-        parts = _directory_parts(job, context)
-        names = [_part_name(job_id, n) for n in range(len(parts))]
-        files = [documents.file_path(name) for name in names]  # read as joined; a missing part fails loudly
-        rendered = documents.join_directory(context, parts, files)
+        names = [_part_name(job, n) for n in range(job.parts_total)]
+        files = [rendering.file_path(name) for name in names]  # read as joined; a missing part fails loudly
+        rendered = document_for(job.kind).join(job, rendering.job_context(job), files)
         name = f"{job.kind}/{job.pk}.pdf"
-        documents.file_write(name, rendered.content)
+        rendering.file_write(name, rendered.content)
         job.status = DocumentJob.Status.READY
         job.file = name
         job.size = rendered.size
@@ -348,7 +300,7 @@ def document_render_join(job_id: int) -> str:
         job.finished_at = timezone.now()
         _as(job, job.requested_by).save()
         transaction.on_commit(lambda: [_file_delete_quietly(n) for n in names])
-    logger.info("Document job %s ready from %s parts: %s pages", job_id, len(parts), rendered.page_count)
+    logger.info("Document job %s ready from %s parts: %s pages", job_id, len(names), rendered.page_count)
     return job.status
 
 
@@ -407,7 +359,7 @@ def _file_delete_quietly(name: str) -> None:
     # After a commit, possibly in a practitioner's request: a folder that cannot be written to must not turn
     # it into an error page. The hourly tidy deletes files no ready job owns, so it is tried again.
     try:
-        documents.file_delete(name)
+        rendering.file_delete(name)
     except OSError:
         logger.warning("Could not delete %s; the hourly tidy will try again", name, exc_info=True)
 
@@ -445,9 +397,9 @@ def document_files_tidy() -> dict[str, int]:
     settled = now - timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
     owned = set(DocumentJob.objects.filter(status=DocumentJob.Status.READY).values_list("file", flat=True))
     orphans = 0
-    for name in documents.files_older_than(settled):
+    for name in rendering.files_older_than(settled):
         if name not in owned:
-            documents.file_delete(name)
+            rendering.file_delete(name)
             orphans += 1
     if removed or orphans:
         logger.info("Removed %s expired PDF copies and %s orphaned files", removed, orphans)

@@ -1,10 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from agencies import demo
-from caf import demo as caf_demo
-from children import demo as children_demo
-from directory import demo as directory_demo
-from referrals import demo as referrals_demo
+from config import demo
 
 
 class Command(BaseCommand):
@@ -12,10 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sign_ins = demo.load()
-        children_demo.load()
-        caf_demo.load()
-        directory_demo.load()
-        referrals_demo.load()
         self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (every password is: {demo.DEMO_PASSWORD})"))
         width = max(len(email) for email, *_ in sign_ins)
         for email, name, agency, role in sign_ins:

@@ -183,7 +183,7 @@ def join(front, parts: list, page_numbers: "PageNumberPieces | None" = None) -> 
 class PageNumberPieces:
     """The page numbers ("Page N of M") of every page of a joined file, from pieces laid out once.
 
-    `content` is a PDF laid out by WeasyPrint (caf.documents.page_number_pieces) whose page i shows `texts[i]`
+    `content` is a PDF laid out by WeasyPrint (rendering.page_number_pieces) whose page i shows `texts[i]`
     alone where one render shows the page number, right-aligned; `widths[i]` is its width from the layout. The
     texts are "Page ", the ten digits and " of M". Each page gets one line of text in the pieces' font, placed
     and styled as they were, of the glyphs of the pieces it needs ("Page ", "1", "2", " of M"), ending where

@@ -1,0 +1,116 @@
+"""Pages that belong to no one app: "My work" (the home page, which reads from every app) and the error page
+for a database that cannot be reached (settings' handler500)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from agencies import access
+from agencies import selectors as agency_selectors
+from caf import selectors as caf_selectors
+from children import selectors as children_selectors
+from referrals import selectors as referral_selectors
+
+# --- My work --------------------------------------------------------------------------------------
+
+HOME_QUEUE_LENGTH = 10
+HOME_OVERDUE_LENGTH = 20
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = agency_selectors.memberships_of(request.user)
+    # Ten of the queue on the home page (the queue page has the rest); one row more says whether there is more.
+    queued = list(caf_selectors.actions_queued_for(request.user)[: HOME_QUEUE_LENGTH + 1])
+    if queued:
+        managed = set(access.agencies_managed_by(request.user).values_list("pk", flat=True))
+        for action in queued:
+            action.may_assign = action.owner_agency_id in managed
+    overdue = list(caf_selectors.overdue_actions_led_by(request.user)[: HOME_OVERDUE_LENGTH + 1])
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "lead_rows": caf_selectors.lead_dashboard(request.user),
+            "named_children": access.children_named_for(request.user).select_related("school")[:50],
+            "my_actions": caf_selectors.actions_owned_by(request.user),
+            "queued_actions": queued[:HOME_QUEUE_LENGTH],
+            "more_queued": len(queued) > HOME_QUEUE_LENGTH,
+            "overdue_actions": overdue[:HOME_OVERDUE_LENGTH],
+            "more_overdue": len(overdue) > HOME_OVERDUE_LENGTH,
+            "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
+            "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
+            "notifications": agency_selectors.unread_notifications(request.user)[:5],
+            "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
+            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
+            "escalation_counts": children_selectors.escalation_counts_for(request.user),
+        },
+    )
+
+
+# --- When the database is away ----------------------------------------------------------------------------
+
+
+def _database_unavailable(error) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def _stylesheet() -> str:
+    from django.templatetags.static import static
+
+    try:
+        return static("dist/app.css")
+    except ValueError:  # no manifest entry: the page still reads without its styles
+        return ""
+
+
+def server_error(request):
+    """settings' handler500. A database that cannot be reached (restarting, failing over) is a 503 that says,
+    in words, that nothing was saved and the text is kept: an autosave gets a status line for its page (which
+    keeps what was typed in the form), and a form post gets a page holding every field it posted, with a
+    button that posts them again. No session, user or database is touched here: they are what failed."""
+    import sys
+
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.template import loader
+
+    error = sys.exc_info()[1]
+    if not _database_unavailable(error):
+        try:
+            return HttpResponseServerError(loader.render_to_string("500.html", {}))
+        except Exception:
+            return HttpResponseServerError("Sorry, there is a problem with the service. Try again later.")
+    if request.headers.get("X-Autosave"):
+        response = HttpResponse(
+            loader.render_to_string("unavailable_autosave.html", {}), status=503, headers={"Retry-After": "5"}
+        )
+        response["X-Not-Saved"] = "database-unavailable"
+        return response
+    fields = []
+    if request.method == "POST":
+        try:
+            fields = [
+                (name, value)
+                for name, values in request.POST.lists()
+                for value in values
+                if name not in ("csrfmiddlewaretoken",)
+            ]
+        except Exception:
+            fields = []
+    context = {
+        "stylesheet": _stylesheet(),
+        "fields": fields,
+        "action": request.path,
+        "csrf_token": request.POST.get("csrfmiddlewaretoken", "") if request.method == "POST" else "",
+        # Text a person wrote (not ids and choices), shown so they can see it is kept.
+        "typed": [(name, value) for name, value in fields if " " in value.strip() or "\n" in value],
+    }
+    return HttpResponse(loader.render_to_string("unavailable.html", context), status=503, headers={"Retry-After": "5"})
