@@ -544,6 +544,16 @@ class AccessEvent(models.Model):
         REFUSED = "refused", "Refused access"
         EMERGENCY = "emergency", "Used emergency access"
         DOWNLOAD = "download", "Downloaded"
+        LIST = "list", "Saw in a list"
+
+    class Role(models.TextChoices):
+        """In which capacity the user acted, as far as the access rules knew it at the time."""
+
+        LEAD = "lead", "Lead professional"
+        MANAGER = "manager", "Agency manager"
+        PRACTITIONER = "practitioner", "Practitioner"
+        EMERGENCY = "emergency", "Practitioner with emergency access"
+        NO_AGENCY = "none", "No current agency"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -552,6 +562,12 @@ class AccessEvent(models.Model):
     what = models.CharField(max_length=200)
     path = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    role = models.CharField(max_length=12, choices=Role.choices, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    # Joins this row to the request's log lines (config/request_id.py).
+    request_id = models.CharField(max_length=64, blank=True)
+    # A list page's view names every child it showed (their ids, in the order shown), in one row.
+    children_shown = models.JSONField(default=list, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

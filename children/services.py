@@ -14,8 +14,10 @@ from guardian.shortcuts import assign_perm
 
 from agencies import access
 from agencies.models import Agency, Membership, User
+from config.client import client_address, user_agent
 from config.history import acted_by as _as  # records the acting user for history
 from config.history import has_changes
+from config.request_id import request_id_of
 
 from .models import (
     AccessEvent,
@@ -43,7 +45,15 @@ def _acting_agency(actor: User, agency: Agency | None = None) -> Agency:
 
 
 def access_event_record(
-    *, request, child: Child | None, action: str, what: str, rights=None, user: User | None = None, agency=None
+    *,
+    request,
+    child: Child | None,
+    action: str,
+    what: str,
+    rights=None,
+    user: User | None = None,
+    agency=None,
+    children_shown=None,
 ) -> AccessEvent:
     """Record who looked at what: the one place an access event's fields are filled in from a request (or, with
     `request=None`, from `user` alone). Called inside the view's transaction, so no page is served unrecorded.
@@ -63,7 +73,10 @@ def access_event_record(
         action=action,
         what=what[:200],
         path=request.path[:300] if request else "",
-        ip_address=request.META.get("REMOTE_ADDR") if request else None,
+        ip_address=client_address(request),
+        user_agent=user_agent(request),
+        request_id=request_id_of(request),
+        children_shown=list(children_shown or []),
     )
 
 
