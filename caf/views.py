@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.access import CafNeed, ChildNeed
 from agencies.models import User
 from children import services as child_services
 from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
@@ -20,9 +21,10 @@ from .models import Action, Element
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
 
 
-def caf_page(need: str, what: str):
+def caf_page(need: CafNeed, what: str):
     """Fetch the CAF through the access module (404 and a recorded refusal otherwise), then serve the
     page in one transaction with its access event."""
+    CafNeed.check(need)  # a mistyped need fails when the module is imported, not on a request
 
     def decorator(view):
         @login_required
@@ -55,7 +57,7 @@ def _render(request, template, assessment, rights, **context):
 
 @login_required
 def caf_start(request, child_id: int):
-    child, rights = access.get_child_for_user(request, child_id, "edit")
+    child, rights = access.get_child_for_user(request, child_id, ChildNeed.EDIT)
     existing = services.open_caf_for(child)
     error = None
     if request.method == "POST":
@@ -85,7 +87,7 @@ def caf_start(request, child_id: int):
 # --- The assessment ---------------------------------------------------------------------------------
 
 
-@caf_page("read", "task list")
+@caf_page(CafNeed.READ, "task list")
 def task_list(request, assessment, rights):
     return _render(request, "caf/task_list.html", assessment, rights, tasks=selectors.task_list(assessment))
 
@@ -176,7 +178,7 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
     )
 
 
-@caf_page("read", "section")
+@caf_page(CafNeed.READ, "section")
 def section(request, assessment, rights, key: str):
     spec = SECTIONS_BY_KEY.get(key)
     if spec is None or key == "strengths-needs":
@@ -193,7 +195,7 @@ def section(request, assessment, rights, key: str):
     )
 
 
-@caf_page("read", "strengths and needs")
+@caf_page(CafNeed.READ, "strengths and needs")
 def strengths_needs(request, assessment, rights):
     if request.method == "POST":
         if not rights.may_edit or not assessment.is_editable:
@@ -217,7 +219,7 @@ def strengths_needs(request, assessment, rights):
     )
 
 
-@caf_page("read", "element")
+@caf_page(CafNeed.READ, "element")
 def element(request, assessment, rights, code: str):
     element = get_object_or_404(Element, code=code)
     back = reverse("caf-strengths-needs", args=[assessment.pk])
@@ -234,7 +236,7 @@ def element(request, assessment, rights, code: str):
     )
 
 
-@caf_page("edit", "autosave")
+@caf_page(CafNeed.EDIT, "autosave")
 @require_POST
 def autosave(request, assessment, rights, key: str = "", code: str = ""):
     """htmx: save as the practitioner types. Never overwrites: a conflict is reported, not saved."""
@@ -266,7 +268,7 @@ def autosave(request, assessment, rights, key: str = "", code: str = ""):
     return render(request, "caf/_autosave_status.html", {"state": state, "entry": entry, "form": form})
 
 
-@caf_page("read", "check your answers")
+@caf_page(CafNeed.READ, "check your answers")
 def check_answers(request, assessment, rights):
     form = CompleteForm(request.POST or None)
     if request.method == "POST":
@@ -293,7 +295,7 @@ def check_answers(request, assessment, rights):
     )
 
 
-@caf_page("edit", "revise")
+@caf_page(CafNeed.EDIT, "revise")
 @require_POST
 def revise(request, assessment, rights):
     try:
@@ -305,7 +307,7 @@ def revise(request, assessment, rights):
     return redirect(new)
 
 
-@caf_page("read", "versions")
+@caf_page(CafNeed.READ, "versions")
 def versions(request, assessment, rights):
     return _render(request, "caf/versions.html", assessment, rights, versions=selectors.versions(assessment))
 
@@ -313,7 +315,7 @@ def versions(request, assessment, rights):
 # --- The delivery plan ------------------------------------------------------------------------------
 
 
-@caf_page("read", "delivery plan")
+@caf_page(CafNeed.READ, "delivery plan")
 def plan(request, assessment, rights):
     actions = selectors.plan_actions(assessment)
     for item in actions:
@@ -340,7 +342,7 @@ def _team_users(assessment):
     )
 
 
-@caf_page("plan", "change an action")
+@caf_page(CafNeed.PLAN, "change an action")
 def action_edit(request, assessment, rights, action_id=None):
     action = (
         get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
@@ -368,7 +370,7 @@ def action_progress(request, assessment_id: int, action_id: int):
     return response
 
 
-@caf_page("plan", "record a review")
+@caf_page(CafNeed.PLAN, "record a review")
 def review_new(request, assessment, rights):
     form = ReviewForm(request.POST or None, team=_team_users(assessment))
     if request.method == "POST" and form.is_valid():
@@ -385,7 +387,7 @@ def review_new(request, assessment, rights):
     return _render(request, "caf/review_new.html", assessment, rights, form=form)
 
 
-@caf_page("plan", "close")
+@caf_page(CafNeed.PLAN, "close")
 def close(request, assessment, rights):
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -413,7 +415,7 @@ def _pdf_job(assessment, job_id):
     return get_object_or_404(DocumentJob, pk=job_id, kind=DocumentJob.Kind.CAF, assessment=assessment)
 
 
-@caf_page("read", "ask for a PDF copy")
+@caf_page(CafNeed.READ, "ask for a PDF copy")
 @require_POST
 def pdf_request(request, assessment, rights):
     from . import document_services
@@ -422,7 +424,7 @@ def pdf_request(request, assessment, rights):
     return redirect("caf-pdf-status", assessment.pk, job.pk)
 
 
-@caf_page("read", "PDF copy")
+@caf_page(CafNeed.READ, "PDF copy")
 def pdf_status(request, assessment, rights, job_id: int):
     return _render(request, "caf/pdf_status.html", assessment, rights, job=_pdf_job(assessment, job_id))
 
@@ -431,7 +433,7 @@ def pdf_status(request, assessment, rights, job_id: int):
 def pdf_status_fragment(request, assessment_id: int, job_id: int):
     """htmx: the job's status alone. Authorised like every CAF page; not an access event, as it shows no
     information about the child and is asked for every two seconds by the page."""
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, CafNeed.READ)
     job = _pdf_job(assessment, job_id)
     return render(request, "caf/_pdf_status.html", {"assessment": assessment, "job": job, "rights": rights})
 
@@ -444,7 +446,7 @@ def pdf_download(request, assessment_id: int, job_id: int):
     from . import documents
     from .models import DocumentJob
 
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, CafNeed.READ)
     job = _pdf_job(assessment, job_id)
     if job.status != DocumentJob.Status.READY:
         return redirect("caf-pdf-status", assessment.pk, job.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.access import ChildNeed
 from agencies.models import Agency, User
 from agencies.pagination import peek_page
 from agencies.selectors import history_entries
@@ -45,9 +46,10 @@ from .models import (
 )
 
 
-def child_page(need: str, what: str):
+def child_page(need: ChildNeed, what: str):
     """Fetch the child through the access module (404 and a recorded refusal for anyone else), then
     serve the page in one transaction with the record of the view: no page without its access event."""
+    ChildNeed.check(need)  # a mistyped need fails when the module is imported, not on a request
 
     def decorator(view):
         @login_required
@@ -158,7 +160,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
 # --- The child's record ---------------------------------------------------------------------------
 
 
-@child_page("basic", "Child's record")
+@child_page(ChildNeed.BASIC, "Child's record")
 def child_detail(request, child, rights):
     from caf.models import Assessment
 
@@ -189,7 +191,7 @@ def child_detail(request, child, rights):
     )
 
 
-@child_page("edit", "Edit identifying details")
+@child_page(ChildNeed.EDIT, "Edit identifying details")
 def child_edit(request, child, rights):
     form = ChildForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
@@ -203,7 +205,7 @@ def _linkable_children(request, child):
     return access.children_visible_to(request.user).exclude(pk=child.pk).order_by("last_name", "first_name")
 
 
-@child_page("edit", "Family and household")
+@child_page(ChildNeed.EDIT, "Family and household")
 def family_member_edit(request, child, rights, member_id=None):
     member = get_object_or_404(FamilyMember, pk=member_id, child=child) if member_id else FamilyMember(child=child)
     form = FamilyMemberForm(request.POST or None, instance=member, linkable_children=_linkable_children(request, child))
@@ -214,7 +216,7 @@ def family_member_edit(request, child, rights, member_id=None):
     return _render(request, "children/family_member_edit.html", child, rights, form=form, member=member)
 
 
-@child_page("edit", "Remove a family member")
+@child_page(ChildNeed.EDIT, "Remove a family member")
 def family_member_remove(request, child, rights, member_id):
     member = get_object_or_404(FamilyMember, pk=member_id, child=child)
     if request.method == "POST":
@@ -224,7 +226,7 @@ def family_member_remove(request, child, rights, member_id):
     return _render(request, "children/family_member_remove.html", child, rights, member=member)
 
 
-@child_page("edit", "Add to the team around the child")
+@child_page(ChildNeed.EDIT, "Add to the team around the child")
 def involvement_add(request, child, rights):
     form = InvolvementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -244,7 +246,7 @@ def involvement_add(request, child, rights):
     return _render(request, "children/involvement_add.html", child, rights, form=form)
 
 
-@child_page("basic", "End an involvement")
+@child_page(ChildNeed.BASIC, "End an involvement")
 def involvement_end(request, child, rights, involvement_id):
     involvement = get_object_or_404(
         Involvement.objects.current().select_related("agency"), pk=involvement_id, child=child
@@ -263,7 +265,7 @@ def involvement_end(request, child, rights, involvement_id):
     return _render(request, "children/involvement_end.html", child, rights, form=form, involvement=involvement)
 
 
-@child_page("basic", "Choose the lead professional")
+@child_page(ChildNeed.BASIC, "Choose the lead professional")
 def lead_professional_choose(request, child, rights):
     if not access.may_change_lead(request.user, child, rights):
         access.refuse(request, child, "change the lead professional")
@@ -312,7 +314,7 @@ def lead_professional_choose(request, child, rights):
     )
 
 
-@child_page("basic", "Write a handover note")
+@child_page(ChildNeed.BASIC, "Write a handover note")
 def handover_note_new(request, child, rights):
     change = access.handover_to_write(request.user, child)
     if change is None:
@@ -333,7 +335,7 @@ def handover_note_new(request, child, rights):
 
 
 @require_POST
-@child_page("basic", "Mark a handover note as read")
+@child_page(ChildNeed.BASIC, "Mark a handover note as read")
 def handover_note_read(request, child, rights, note_id):
     note = access.handover_notes_for(request.user, child).filter(pk=note_id).first()
     if note is None:
@@ -342,7 +344,7 @@ def handover_note_read(request, child, rights, note_id):
     return redirect(child.get_absolute_url() + "#team")
 
 
-@child_page("edit", "Record consent")
+@child_page(ChildNeed.EDIT, "Record consent")
 def consent_new(request, child, rights):
     agencies = Agency.objects.filter(involvements__child=child, involvements__ended_on__isnull=True).distinct()
     form = ConsentForm(request.POST or None, agencies=agencies)
@@ -365,7 +367,7 @@ def _caf_page_asking_for_consent(request, child) -> str | None:
     caf_id = request.GET.get("caf", "")
     caf = Assessment.objects.filter(pk=caf_id, child=child).first() if caf_id.isdigit() and len(caf_id) < 19 else None
     return reverse("caf-check-answers", args=[caf.pk]) if caf else None
-@child_page("edit", "Confirm consent for an agency")
+@child_page(ChildNeed.EDIT, "Confirm consent for an agency")
 def consent_confirm(request, child, rights):
     consent = child.current_consent
     if consent is None or consent.is_withdrawn:
@@ -391,7 +393,7 @@ def consent_confirm(request, child, rights):
     )
 
 
-@child_page("edit", "Withdraw consent")
+@child_page(ChildNeed.EDIT, "Withdraw consent")
 def consent_withdraw(request, child, rights, consent_id):
     consent = get_object_or_404(Consent, pk=consent_id, child=child)
     form = ConsentWithdrawForm(request.POST or None)
@@ -411,7 +413,7 @@ def consent_withdraw(request, child, rights, consent_id):
     return _render(request, "children/consent_withdraw.html", child, rights, form=form, consent=consent)
 
 
-@child_page("edit", "Record a sharing decision")
+@child_page(ChildNeed.EDIT, "Record a sharing decision")
 def disclosure_new(request, child, rights):
     form = DisclosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -427,7 +429,7 @@ def disclosure_new(request, child, rights):
     return _render(request, "children/disclosure_new.html", child, rights, form=form)
 
 
-@child_page("basic", "Record a safeguarding escalation")
+@child_page(ChildNeed.BASIC, "Record a safeguarding escalation")
 def escalation_new(request, child, rights):
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -509,12 +511,12 @@ def escalation_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@child_page("viewers", "Who has viewed this record")
+@child_page(ChildNeed.VIEWERS, "Who has viewed this record")
 def child_viewers(request, child, rights):
     return _render(request, "children/child_viewers.html", child, rights, events=selectors.viewers_of(child))
 
 
-@child_page("history", "Change history")
+@child_page(ChildNeed.HISTORY, "Change history")
 def child_history(request, child, rights):
     records = sorted(
         [

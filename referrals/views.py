@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agencies import access, notifications
+from agencies.access import ChildNeed
 from agencies.models import Agency
 from agencies.pagination import peek_page
 from caf.selectors import answers
@@ -22,7 +23,7 @@ from .models import Referral
 
 @login_required
 def referral_new(request, child_id: int):
-    child, rights = access.get_child_for_user(request, child_id, "basic")
+    child, rights = access.get_child_for_user(request, child_id, ChildNeed.BASIC)
     my_agencies = list(
         access.agencies_of(request.user).filter(involvements__child=child, involvements__ended_on__isnull=True)
     )

@@ -104,11 +104,19 @@ from .referrals import (
 )
 from .vocabulary import (
     NO_CHILD_ACCESS,
+    ActionNeed,
+    CafNeed,
     ChildAccess,
+    ChildNeed,
     Level,
+    Need,
 )
 
 __all__ = [
+    "Need",
+    "ChildNeed",
+    "CafNeed",
+    "ActionNeed",
     "ChildAccess",
     "Level",
     "NO_CHILD_ACCESS",

@@ -9,7 +9,7 @@ from ..models import Agency, User
 from .children import child_access, get_child_for_user
 from .context import _record_refusal, _user_agency_ids
 from .coverage import _coverage
-from .vocabulary import ChildAccess
+from .vocabulary import ActionNeed, CafNeed, ChildAccess, ChildNeed
 
 # --- CAF ------------------------------------------------------------------------------------------
 #
@@ -36,20 +36,21 @@ def caf_access(user: User, assessment, child_rights: ChildAccess | None = None) 
     )
 
 
-def get_assessment_for_user(request, assessment_id: int, need: str = "read"):
+def get_assessment_for_user(request, assessment_id: int, need: CafNeed = CafNeed.READ):
     """Fetch a CAF version and what the user may do with it; record the refusal and 404 otherwise.
 
-    `need` is "read", "edit" or "plan".
+    `need` is a `CafNeed`.
     """
+    CafNeed.check(need)
     from caf.models import Assessment
 
     assessment = (
         Assessment.objects.select_related("child", "assessor", "assessor_agency").filter(pk=assessment_id).first()
     )
     if assessment is not None:
-        child, child_rights = get_child_for_user(request, assessment.child_id, "additional")
+        child, child_rights = get_child_for_user(request, assessment.child_id, ChildNeed.ADDITIONAL)
         rights = caf_access(request.user, assessment, child_rights)
-        if {"read": rights.may_read, "edit": rights.may_edit, "plan": rights.may_change_plan}[need]:
+        if need.granted_by(rights):
             return assessment, rights
     _record_refusal(request, assessment.child if assessment else None, f"{need} of CAF #{assessment_id}")
     raise Http404("No such assessment")
@@ -168,18 +169,19 @@ def action_access(user: User, action) -> ActionAccess:
     )
 
 
-def get_action_for_owner(request, action_id: int, need: str = "view"):
+def get_action_for_owner(request, action_id: int, need: ActionNeed = ActionNeed.VIEW):
     """Fetch an action and what the user may do with it (its owner, the owning agency's queue and managers,
     the lead professional); record the refusal and 404 for anyone else.
 
-    `need` is "view", "update" or "assign".
+    `need` is an `ActionNeed`.
     """
+    ActionNeed.check(need)
     from caf.models import Action
 
     action = Action.objects.select_related("assessment__child", "owner", "owner_agency").filter(pk=action_id).first()
     if action is not None:
         rights = action_access(request.user, action)
-        if {"view": rights.may_view, "update": rights.may_update, "assign": rights.may_assign}[need]:
+        if need.granted_by(rights):
             return action, rights
     _record_refusal(request, action.assessment.child if action else None, f"{need} of action #{action_id}")
     raise Http404("No such action")

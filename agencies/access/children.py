@@ -12,7 +12,7 @@ from ..models import Agency, User
 from .agencies import agencies_of
 from .context import _memberships, _record_refusal, _remembered, _user_agency_ids, is_member
 from .coverage import _coverage, _emergency_grants
-from .vocabulary import NO_CHILD_ACCESS, ChildAccess, Level, _Agencies
+from .vocabulary import NO_CHILD_ACCESS, ChildAccess, ChildNeed, Level, _Agencies
 
 # --- Children -------------------------------------------------------------------------------------
 #
@@ -117,11 +117,12 @@ def child_access(user: User, child) -> ChildAccess:
     return _rights_from(row, agencies) if row else NO_CHILD_ACCESS
 
 
-def get_child_for_user(request, child_id: int, need: str = "basic"):
+def get_child_for_user(request, child_id: int, need: ChildNeed = ChildNeed.BASIC):
     """Fetch a child and what the user may do with it, or record the refusal and raise 404 (two queries).
 
-    `need` is one of "basic", "additional", "edit", "history", "viewers".
+    `need` is a `ChildNeed`.
     """
+    ChildNeed.check(need)
     user = request.user
     child, rights = None, NO_CHILD_ACCESS
     if user.is_authenticated and user.is_active:
@@ -137,13 +138,7 @@ def get_child_for_user(request, child_id: int, need: str = "basic"):
         from children.models import Child
 
         child = Child.objects.filter(pk=child_id).first()
-    permitted = {
-        "basic": rights.may_view_basic,
-        "additional": rights.may_view_additional,
-        "edit": rights.may_edit,
-        "history": rights.may_see_history,
-        "viewers": rights.may_see_viewers,
-    }[need]
+    permitted = need.granted_by(rights)
     if not permitted:
         # The refusal is evidence too; it commits on its own, since the 404 rolls nothing back.
         _record_refusal(request, child, f"{need} of child #{child_id}")

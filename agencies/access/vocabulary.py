@@ -1,8 +1,56 @@
-"""The words every part of the access module shares: levels of access to a child's record and what one user
-may do with one child (`ChildAccess`)."""
+"""The words every part of the access module shares: levels of access to a child's record, what one user
+may do with one child (`ChildAccess`), and the needs a page states of what it shows (`ChildNeed`, `CafNeed`,
+`ActionNeed`, `ReferralNeed`)."""
 
 import enum
 from dataclasses import dataclass
+
+
+class Need(enum.StrEnum):
+    """What a page needs to be allowed of the thing it shows. Each member is a word (recorded in a refusal) and
+    the name of the property of the rights object that grants it; a need of another kind, or a bare string,
+    is refused loudly (`TypeError`), never read as "no"."""
+
+    def __new__(cls, word: str, grant: str):
+        member = str.__new__(cls, word)
+        member._value_ = word
+        member.grant = grant
+        return member
+
+    @classmethod
+    def check(cls, need) -> "Need":
+        if not isinstance(need, cls):
+            raise TypeError(f"{need!r} is not a {cls.__name__}: name the need as {cls.__name__}.<NAME>")
+        return need
+
+    def granted_by(self, rights) -> bool:
+        return bool(getattr(rights, self.grant))
+
+
+class ChildNeed(Need):
+    """Of a child's record (granted by `ChildAccess`)."""
+
+    BASIC = "basic", "may_view_basic"
+    ADDITIONAL = "additional", "may_view_additional"
+    EDIT = "edit", "may_edit"
+    HISTORY = "history", "may_see_history"
+    VIEWERS = "viewers", "may_see_viewers"
+
+
+class CafNeed(Need):
+    """Of a CAF (granted by `CafAccess`)."""
+
+    READ = "read", "may_read"
+    EDIT = "edit", "may_edit"
+    PLAN = "plan", "may_change_plan"
+
+
+class ActionNeed(Need):
+    """Of an action of a delivery plan (granted by `ActionAccess`)."""
+
+    VIEW = "view", "may_view"
+    UPDATE = "update", "may_update"
+    ASSIGN = "assign", "may_assign"
 
 
 class Level(enum.IntEnum):
