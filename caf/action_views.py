@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 
 from agencies import access
 from agencies.access import ActionNeed
-from agencies.models import User
 from agencies.pagination import peek_page
 from children import services as child_services
 from children.models import AccessEvent
@@ -64,11 +63,10 @@ def action_detail(request, action, rights):
 
 @action_page(ActionNeed.ASSIGN, "give to a practitioner")
 def action_assign(request, action, rights):
-    members = User.objects.filter(
-        is_active=True, memberships__agency=action.owner_agency, memberships__ended_on__isnull=True
-    ).order_by("full_name", "pk")
     form = ActionAssignForm(
-        request.POST or None, members=members, initial={"owner": action.owner_id} if action.owner_id else None
+        request.POST or None,
+        members=selectors.members_of(action.owner_agency),
+        initial={"owner": action.owner_id} if action.owner_id else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.access import CafNeed, ChildNeed
-from agencies.models import User
 from children import services as child_services
-from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
+from children.models import AccessEvent
 
 from . import selectors, services
 from .forms import ActionForm, CloseForm, CompleteForm, ReviewForm, SectionForm
-from .models import Action, Element
+from .models import Action
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
 
 
@@ -72,11 +71,7 @@ def caf_start(request, child_id: int):
         child_services.access_event_record(
             request=request, child=child, action=AccessEvent.Action.VIEW, what="Start a CAF"
         )
-        lead = (
-            LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-            .select_related("practitioner", "agency")
-            .first()
-        )
+        lead = selectors.lead_of(child)
         return render(
             request,
             "caf/caf_start.html",
@@ -90,25 +85,6 @@ def caf_start(request, child_id: int):
 @caf_page(CafNeed.READ, "task list")
 def task_list(request, assessment, rights):
     return _render(request, "caf/task_list.html", assessment, rights, tasks=selectors.task_list(assessment))
-
-
-def _section_context(assessment, key):
-    child = assessment.child
-    if key == "identifying-details":
-        return {}
-    if key == "family":
-        return {"family": FamilyMember.objects.filter(child=child).order_by("kind", "name")}
-    if key == "assessor":
-        return {
-            "lead": LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-            .select_related("practitioner", "agency")
-            .first()
-        }
-    if key == "services":
-        return {
-            "involvements": Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
-        }
-    return {}
 
 
 def _edit_text(request, assessment, rights, *, key, text_fields, element=None, template, extra, back_url):
@@ -190,7 +166,7 @@ def section(request, assessment, rights, key: str):
         key=key,
         text_fields=spec.fields,
         template="caf/section.html",
-        extra={"section": spec, **_section_context(assessment, key)},
+        extra={"section": spec, **selectors.section_context(assessment, key)},
         back_url=assessment.get_absolute_url(),
     )
 
@@ -221,7 +197,7 @@ def strengths_needs(request, assessment, rights):
 
 @caf_page(CafNeed.READ, "element")
 def element(request, assessment, rights, code: str):
-    element = get_object_or_404(Element, code=code)
+    element = selectors.element_by_code(code)
     back = reverse("caf-strengths-needs", args=[assessment.pk])
     return _edit_text(
         request,
@@ -241,7 +217,7 @@ def element(request, assessment, rights, code: str):
 def autosave(request, assessment, rights, key: str = "", code: str = ""):
     """htmx: save as the practitioner types. Never overwrites: a conflict is reported, not saved."""
     if code:
-        element = get_object_or_404(Element, code=code)
+        element = selectors.element_by_code(code)
         key, text_fields = element_key(code), ELEMENT_FIELDS
     else:
         spec = SECTIONS_BY_KEY.get(key)
@@ -330,23 +306,9 @@ def plan(request, assessment, rights):
     )
 
 
-def _team_users(assessment):
-    return (
-        User.objects.filter(
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=assessment.child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
-
-
 @caf_page(CafNeed.PLAN, "change an action")
 def action_edit(request, assessment, rights, action_id=None):
-    action = (
-        get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
-    )
+    action = selectors.plan_action(assessment, action_id) if action_id else Action(assessment=assessment)
     form = ActionForm(request.POST or None, instance=action, team=selectors.action_owner_choices(assessment.child))
     if request.method == "POST" and form.is_valid():
         form.instance.owner_agency = form.cleaned_data["owner_agency"]
@@ -372,7 +334,7 @@ def action_progress(request, assessment_id: int, action_id: int):
 
 @caf_page(CafNeed.PLAN, "record a review")
 def review_new(request, assessment, rights):
-    form = ReviewForm(request.POST or None, team=_team_users(assessment))
+    form = ReviewForm(request.POST or None, team=selectors.team_users(assessment))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:

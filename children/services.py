@@ -340,10 +340,7 @@ def disclosure_record(*, actor: User, child: Child, decided_by_agency: Agency | 
     agency = _acting_agency(actor, decided_by_agency)
     disclosure = Disclosure(child=child, decided_by=actor, decided_by_agency=agency, **fields)
     if disclosure.basis == Disclosure.Basis.OVERRIDE:
-        is_manager = (
-            Membership.objects.current().filter(user=actor, agency=agency, role=Membership.Role.MANAGER).exists()
-        )
-        if not is_manager:
+        if not access.may_authorise_override(actor, agency.pk if agency else None):
             raise PermissionDenied("Only an agency manager may authorise sharing without consent")
         errors = {}
         if not disclosure.lawful_basis.strip():

@@ -61,6 +61,8 @@ from .children import (
     may_confirm_consent,
     may_decide_escalation,
     may_end_involvement,
+    may_hand_over,
+    may_open_record,
     may_read_concern,
     record_emergency_attempt,
     refuse_emergency_access,
@@ -71,6 +73,7 @@ from .children import (
 from .context import (
     forget_request_memo,
     is_member,
+    may_authorise_override,
     primary_agency,
     refuse,
     request_memo,
@@ -97,9 +100,15 @@ from .directory import (
     settings_coordinated_by,
 )
 from .referrals import (
+    NO_REFERRAL_ACCESS,
+    ReferralAccess,
+    agencies_that_may_refer,
     get_referral_for_user,
     may_read_shared_caf,
     may_share_caf,
+    referral_access,
+    referral_access_for,
+    referral_consent_covers,
     referrals_visible_to,
 )
 from .vocabulary import (
@@ -110,9 +119,20 @@ from .vocabulary import (
     ChildNeed,
     Level,
     Need,
+    ReferralNeed,
 )
 
 __all__ = [
+    "may_hand_over",
+    "may_open_record",
+    "agencies_that_may_refer",
+    "may_authorise_override",
+    "ReferralNeed",
+    "NO_REFERRAL_ACCESS",
+    "ReferralAccess",
+    "referral_access",
+    "referral_access_for",
+    "referral_consent_covers",
     "Need",
     "ChildNeed",
     "CafNeed",

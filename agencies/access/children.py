@@ -241,6 +241,16 @@ def may_change_lead(user: User, child, rights: ChildAccess, lead=_UNKNOWN) -> bo
     return lead.practitioner_id == user.pk or lead.agency_id in rights.managed_agency_ids
 
 
+def may_hand_over(user: User, lead) -> bool:
+    """The current lead professional (`lead`, or None), choosing who follows them, may leave a handover note."""
+    return lead is not None and lead.practitioner_id == user.pk
+
+
+def may_open_record(user: User) -> bool:
+    """Only a current member of an agency opens a child's record: their agency holds it."""
+    return bool(user.is_authenticated and _memberships(user))
+
+
 def may_end_involvement(user: User, involvement, rights: ChildAccess) -> bool:
     if not rights.may_view_basic or rights.emergency:
         return False

@@ -78,6 +78,13 @@ def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
     return memberships.exists()
 
 
+def may_authorise_override(user: User, agency_id) -> bool:
+    """THE rule of sharing without consent (a safeguarding override): only a current manager of the agency that
+    shares authorises it, whether recording a sharing decision, referring on that basis, or passing on (redirecting)
+    a referral that was. Asked of the user's memberships, read once a request."""
+    return bool(user.is_authenticated and agency_id is not None and agency_id in _memberships(user).managed)
+
+
 def refuse(request, child, what: str):
     """Record the refusal and answer 404, for a rule checked after the child itself was fetched."""
     _record_refusal(request, child, what)

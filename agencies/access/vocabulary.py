@@ -53,6 +53,15 @@ class ActionNeed(Need):
     ASSIGN = "assign", "may_assign"
 
 
+class ReferralNeed(Need):
+    """Of a referral (granted by `ReferralAccess`)."""
+
+    SEE = "see", "may_see"
+    ANSWER = "answer", "may_answer"
+    COMPLETE = "complete", "may_complete"
+    WITHDRAW = "withdraw", "may_withdraw"
+
+
 class Level(enum.IntEnum):
     NONE = 0
     BASIC = 1
