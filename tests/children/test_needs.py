@@ -9,7 +9,7 @@ import pytest
 from django.test import RequestFactory
 
 from agencies import access
-from agencies.access import ActionNeed, CafNeed, ChildNeed, Need
+from agencies.access import ActionNeed, CafNeed, ChildNeed, Need, ReferralNeed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 APPS = ["agencies", "caf", "children", "directory", "referrals"]
@@ -19,6 +19,7 @@ RIGHTS = {
     ChildNeed: access.NO_CHILD_ACCESS,
     CafNeed: access.CafAccess(access.NO_CHILD_ACCESS, may_read=False, may_edit=False, may_change_plan=False),
     ActionNeed: access.NO_ACTION_ACCESS,
+    ReferralNeed: access.NO_REFERRAL_ACCESS,
 }
 
 # The callables that take a need, and the argument (position, name) it is passed as.
@@ -29,6 +30,7 @@ TAKES_A_NEED = {
     "get_child_for_user": (2, "need"),
     "get_assessment_for_user": (2, "need"),
     "get_action_for_owner": (2, "need"),
+    "get_referral_for_user": (2, "need"),
 }
 
 
