@@ -56,7 +56,7 @@ def test_answering_a_referral_asks_the_access_module_once(action, client_for, re
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == leads_to
-    # Before: the user's memberships were asked again by each guard (the receiving agency, a manager of it).
+    # Before the referral's rights were computed once: 2 reads (the fetch, then the service's guard).
     assert access_reads(queries.captured_queries, user) == {"memberships": 1, "child rights": 0}
 
 
@@ -69,7 +69,7 @@ def test_opening_a_referral_asks_the_access_module_once(client_for, referral_in,
 
     assert response.status_code == 200
     assert response.context["may_answer"] and not response.context["may_withdraw"]
-    # Before: 4 reads of the memberships (receiving? sending? the shared CAF, the child), the child's rights twice.
+    # Before: 5 reads (the fetch; receiving? sending? the child's rights; the access event's agency).
     assert access_reads(queries.captured_queries, receiving_member) == {"memberships": 1, "child rights": 1}
 
 
