@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from agencies import access
-from agencies.models import User
+from agencies.access import ActionNeed
 from children import services as child_services
 from children.models import AccessEvent
 from config.pagination import peek_page
@@ -21,9 +21,10 @@ from . import selectors, services
 from .forms import ActionAssignForm, ActionProgressForm
 
 
-def action_page(need: str, what: str):
+def action_page(need: ActionNeed, what: str):
     """Fetch the action through the access module (404 and a recorded refusal otherwise), then serve the
     page in one transaction with the record of the view."""
+    ActionNeed.check(need)  # a mistyped need fails when the module is imported, not on a request
 
     def decorator(view):
         @login_required
@@ -45,7 +46,7 @@ def action_page(need: str, what: str):
     return decorator
 
 
-@action_page("view", "the action")
+@action_page(ActionNeed.VIEW, "the action")
 def action_detail(request, action, rights):
     """The action as its owner needs it: what, why, by when, the outcome wanted, notes, whom to contact."""
     form = ActionProgressForm(request.POST or None, initial={"status": action.status})
@@ -60,13 +61,12 @@ def action_detail(request, action, rights):
     return render(request, "caf/action_detail.html", {**context, **selectors.action_page(action)})
 
 
-@action_page("assign", "give to a practitioner")
+@action_page(ActionNeed.ASSIGN, "give to a practitioner")
 def action_assign(request, action, rights):
-    members = User.objects.filter(
-        is_active=True, memberships__agency=action.owner_agency, memberships__ended_on__isnull=True
-    ).order_by("full_name", "pk")
     form = ActionAssignForm(
-        request.POST or None, members=members, initial={"owner": action.owner_id} if action.owner_id else None
+        request.POST or None,
+        members=selectors.members_of(action.owner_agency),
+        initial={"owner": action.owner_id} if action.owner_id else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

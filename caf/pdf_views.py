@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.access import CafNeed
 from children import services as child_services
 from children.models import AccessEvent
 from config.documents import rendering
@@ -28,14 +29,14 @@ def _pdf_job(assessment, job_id):
     return get_object_or_404(DocumentJob, pk=job_id, kind=DocumentJob.Kind.CAF, assessment=assessment)
 
 
-@caf_page("read", "ask for a PDF copy")
+@caf_page(CafNeed.READ, "ask for a PDF copy")
 @require_POST
 def pdf_request(request, assessment, rights):
     job = documents.caf_pdf_request(actor=request.user, assessment=assessment)
     return redirect("caf-pdf-status", assessment.pk, job.pk)
 
 
-@caf_page("read", "PDF copy")
+@caf_page(CafNeed.READ, "PDF copy")
 def pdf_status(request, assessment, rights, job_id: int):
     return _render(request, "caf/pdf_status.html", assessment, rights, job=_pdf_job(assessment, job_id))
 
@@ -44,7 +45,7 @@ def pdf_status(request, assessment, rights, job_id: int):
 def pdf_status_fragment(request, assessment_id: int, job_id: int):
     """htmx: the job's status alone. Authorised like every CAF page; not an access event, as it shows no
     information about the child and is asked for every two seconds by the page."""
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, CafNeed.READ)
     job = _pdf_job(assessment, job_id)
     return render(request, "caf/_pdf_status.html", {"assessment": assessment, "job": job, "rights": rights})
 
@@ -52,7 +53,7 @@ def pdf_status_fragment(request, assessment_id: int, job_id: int):
 @login_required
 def pdf_download(request, assessment_id: int, job_id: int):
     """The PDF file, as an attachment never cached, after recording the download as an access event."""
-    assessment, rights = access.get_assessment_for_user(request, assessment_id, "read")
+    assessment, rights = access.get_assessment_for_user(request, assessment_id, CafNeed.READ)
     job = _pdf_job(assessment, job_id)
     if job.status != DocumentJob.Status.READY:
         return redirect("caf-pdf-status", assessment.pk, job.pk)

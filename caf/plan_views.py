@@ -4,10 +4,10 @@ page through `views.caf_page` (the access module, then the page and its access e
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 
 from agencies import access
-from agencies.models import User
+from agencies.access import CafNeed
 
 from . import selectors, services
 from .forms import ActionForm, CloseForm, ReviewForm
@@ -17,7 +17,7 @@ from .views import _render, caf_page
 # --- The delivery plan ------------------------------------------------------------------------------
 
 
-@caf_page("read", "delivery plan")
+@caf_page(CafNeed.READ, "delivery plan")
 def plan(request, assessment, rights):
     actions = selectors.plan_actions(assessment)
     for item in actions:
@@ -32,23 +32,9 @@ def plan(request, assessment, rights):
     )
 
 
-def _team_users(assessment):
-    return (
-        User.objects.filter(
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=assessment.child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
-
-
-@caf_page("plan", "change an action")
+@caf_page(CafNeed.PLAN, "change an action")
 def action_edit(request, assessment, rights, action_id=None):
-    action = (
-        get_object_or_404(Action, pk=action_id, assessment=assessment) if action_id else Action(assessment=assessment)
-    )
+    action = selectors.plan_action(assessment, action_id) if action_id else Action(assessment=assessment)
     form = ActionForm(request.POST or None, instance=action, team=selectors.action_owner_choices(assessment.child))
     if request.method == "POST" and form.is_valid():
         form.instance.owner_agency = form.cleaned_data["owner_agency"]
@@ -72,9 +58,9 @@ def action_progress(request, assessment_id: int, action_id: int):
     return response
 
 
-@caf_page("plan", "record a review")
+@caf_page(CafNeed.PLAN, "record a review")
 def review_new(request, assessment, rights):
-    form = ReviewForm(request.POST or None, team=_team_users(assessment))
+    form = ReviewForm(request.POST or None, team=selectors.team_users(assessment))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -89,7 +75,7 @@ def review_new(request, assessment, rights):
     return _render(request, "caf/review_new.html", assessment, rights, form=form)
 
 
-@caf_page("plan", "close")
+@caf_page(CafNeed.PLAN, "close")
 def close(request, assessment, rights):
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

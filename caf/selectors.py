@@ -270,3 +270,71 @@ def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
         }
         latest.setdefault((change["child_id"], change["what"], change["who"]), change)
     return list(latest.values())[:limit]
+
+
+# --- What the CAF's pages read --------------------------------------------------------------------
+
+
+def lead_of(child):
+    """The child's current lead professional (with practitioner and agency), or None."""
+    from children.models import LeadProfessional
+
+    return (
+        LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
+        .select_related("practitioner", "agency")
+        .first()
+    )
+
+
+def section_context(assessment: Assessment, key: str) -> dict:
+    """What a section's page shows beside its text: the family, the lead professional, the services involved."""
+    from children.models import FamilyMember, Involvement
+
+    child = assessment.child
+    if key == "family":
+        return {"family": FamilyMember.objects.filter(child=child).order_by("kind", "name")}
+    if key == "assessor":
+        return {"lead": lead_of(child)}
+    if key == "services":
+        return {
+            "involvements": Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
+        }
+    return {}
+
+
+def element_by_code(code: str) -> Element:
+    """A strengths-and-needs element; 404 for an unknown code."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Element, code=code)
+
+
+def plan_action(assessment: Assessment, action_id: int) -> Action:
+    """An action of this assessment's plan; 404 for any other."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Action, pk=action_id, assessment=assessment)
+
+
+def team_users(assessment: Assessment):
+    """Current members of the agencies in the child's team (who may have been at a review)."""
+    from agencies.models import User
+
+    return (
+        User.objects.filter(
+            memberships__ended_on__isnull=True,
+            memberships__agency__involvements__child=assessment.child,
+            memberships__agency__involvements__ended_on__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def members_of(agency):
+    """Active current members of an agency (to give one of its queued actions to)."""
+    from agencies.models import User
+
+    return User.objects.filter(is_active=True, memberships__agency=agency, memberships__ended_on__isnull=True).order_by(
+        "full_name", "pk"
+    )

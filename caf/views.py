@@ -9,23 +9,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies import access
+from agencies.access import CafNeed, ChildNeed
 from children import services as child_services
-from children.models import AccessEvent, FamilyMember, Involvement, LeadProfessional
+from children.models import AccessEvent
 
 from . import selectors, services
 from .forms import AnswersForm, CompleteForm
-from .models import Element
 from .sections import ELEMENT_FIELDS, SECTIONS_BY_KEY, element_key
 
 
-def caf_page(need: str, what: str):
+def caf_page(need: CafNeed, what: str):
     """Fetch the CAF through the access module (404 and a recorded refusal otherwise), then serve the
     page in one transaction with its access event."""
+    CafNeed.check(need)  # a mistyped need fails when the module is imported, not on a request
 
     def decorator(view):
         @login_required
@@ -58,7 +59,7 @@ def _render(request, template, assessment, rights, **context):
 
 @login_required
 def caf_start(request, child_id: int):
-    child, rights = access.get_child_for_user(request, child_id, "edit")
+    child, rights = access.get_child_for_user(request, child_id, ChildNeed.EDIT)
     existing = services.open_caf_for(child)
     error = None
     if request.method == "POST":
@@ -73,11 +74,7 @@ def caf_start(request, child_id: int):
         child_services.access_event_record(
             request=request, child=child, action=AccessEvent.Action.VIEW, what="Start a CAF"
         )
-        lead = (
-            LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-            .select_related("practitioner", "agency")
-            .first()
-        )
+        lead = selectors.lead_of(child)
         return render(
             request,
             "caf/caf_start.html",
@@ -88,28 +85,9 @@ def caf_start(request, child_id: int):
 # --- The assessment ---------------------------------------------------------------------------------
 
 
-@caf_page("read", "task list")
+@caf_page(CafNeed.READ, "task list")
 def task_list(request, assessment, rights):
     return _render(request, "caf/task_list.html", assessment, rights, tasks=selectors.task_list(assessment))
-
-
-def _section_context(assessment, key):
-    child = assessment.child
-    if key == "identifying-details":
-        return {}
-    if key == "family":
-        return {"family": FamilyMember.objects.filter(child=child).order_by("kind", "name")}
-    if key == "assessor":
-        return {
-            "lead": LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-            .select_related("practitioner", "agency")
-            .first()
-        }
-    if key == "services":
-        return {
-            "involvements": Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
-        }
-    return {}
 
 
 def _edit_text(request, assessment, rights, *, key, text_fields, element=None, template, extra, back_url):
@@ -179,7 +157,7 @@ def _edit_text(request, assessment, rights, *, key, text_fields, element=None, t
     )
 
 
-@caf_page("read", "section")
+@caf_page(CafNeed.READ, "section")
 def section(request, assessment, rights, key: str):
     spec = SECTIONS_BY_KEY.get(key)
     if spec is None or key == "strengths-needs":
@@ -191,12 +169,12 @@ def section(request, assessment, rights, key: str):
         key=key,
         text_fields=spec.fields,
         template="caf/section.html",
-        extra={"section": spec, **_section_context(assessment, key)},
+        extra={"section": spec, **selectors.section_context(assessment, key)},
         back_url=assessment.get_absolute_url(),
     )
 
 
-@caf_page("read", "strengths and needs")
+@caf_page(CafNeed.READ, "strengths and needs")
 def strengths_needs(request, assessment, rights):
     if request.method == "POST":
         if not rights.may_edit or not assessment.is_editable:
@@ -220,9 +198,9 @@ def strengths_needs(request, assessment, rights):
     )
 
 
-@caf_page("read", "element")
+@caf_page(CafNeed.READ, "element")
 def element(request, assessment, rights, code: str):
-    element = get_object_or_404(Element, code=code)
+    element = selectors.element_by_code(code)
     back = reverse("caf-strengths-needs", args=[assessment.pk])
     return _edit_text(
         request,
@@ -237,12 +215,12 @@ def element(request, assessment, rights, code: str):
     )
 
 
-@caf_page("edit", "autosave")
+@caf_page(CafNeed.EDIT, "autosave")
 @require_POST
 def autosave(request, assessment, rights, key: str = "", code: str = ""):
     """htmx: save as the practitioner types. Never overwrites: a conflict is reported, not saved."""
     if code:
-        element = get_object_or_404(Element, code=code)
+        element = selectors.element_by_code(code)
         key, text_fields = element_key(code), ELEMENT_FIELDS
     else:
         spec = SECTIONS_BY_KEY.get(key)
@@ -269,7 +247,7 @@ def autosave(request, assessment, rights, key: str = "", code: str = ""):
     return render(request, "caf/_autosave_status.html", {"state": state, "entry": entry, "form": form})
 
 
-@caf_page("read", "check your answers")
+@caf_page(CafNeed.READ, "check your answers")
 def check_answers(request, assessment, rights):
     form = CompleteForm(request.POST or None)
     if request.method == "POST":
@@ -296,7 +274,7 @@ def check_answers(request, assessment, rights):
     )
 
 
-@caf_page("edit", "revise")
+@caf_page(CafNeed.EDIT, "revise")
 @require_POST
 def revise(request, assessment, rights):
     try:
@@ -308,6 +286,6 @@ def revise(request, assessment, rights):
     return redirect(new)
 
 
-@caf_page("read", "versions")
+@caf_page(CafNeed.READ, "versions")
 def versions(request, assessment, rights):
     return _render(request, "caf/versions.html", assessment, rights, versions=selectors.versions(assessment))

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import jellyfish
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agencies import access
@@ -15,6 +16,7 @@ from .models import (
     Child,
     Consent,
     ConsentCoverage,
+    Disclosure,
     EmergencyAccess,
     FamilyMember,
     Involvement,
@@ -244,3 +246,118 @@ def emergency_accesses_to_show(user: User, days: int = 14):
         .select_related("user", "agency", "child")
         .order_by("-granted_at")[:50]
     )
+
+
+# --- What the child's pages read ------------------------------------------------------------------
+
+
+def caf_versions(child: Child, rights) -> list:
+    """The child's CAF versions, newest first, for those who may read the CAF (additional information)."""
+    from caf.models import Assessment
+
+    if not rights.may_view_additional:
+        return []
+    return list(
+        Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
+    )
+
+
+def caf_of(child: Child, caf_id: str):
+    """The child's CAF version named by `caf_id` (a string from the address), or None."""
+    from caf.models import Assessment
+
+    if not (caf_id.isdigit() and len(caf_id) < 19):
+        return None
+    return Assessment.objects.filter(pk=caf_id, child=child).first()
+
+
+def family_member(child: Child, member_id: int) -> FamilyMember:
+    """One of the child's family and household; 404 for any other."""
+    return get_object_or_404(FamilyMember, pk=member_id, child=child)
+
+
+def linkable_children(user: User, child: Child):
+    """The children a family member may be linked to: those the user may see, other than this one."""
+    return access.children_visible_to(user).exclude(pk=child.pk).order_by("last_name", "first_name")
+
+
+def current_involvement(child: Child, involvement_id: int) -> Involvement:
+    """One of the child's current involvements; 404 for any other."""
+    return get_object_or_404(Involvement.objects.current().select_related("agency"), pk=involvement_id, child=child)
+
+
+def team_agencies(child: Child):
+    """The agencies currently in the child's team around the child."""
+    from agencies.models import Agency
+
+    return Agency.objects.filter(involvements__child=child, involvements__ended_on__isnull=True).distinct()
+
+
+def lead_candidates(child: Child):
+    """Who may be chosen as lead professional: active current members of an agency in the team."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__ended_on__isnull=True,
+            memberships__agency__involvements__child=child,
+            memberships__agency__involvements__ended_on__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def past_leads(child: Child):
+    return LeadProfessional.objects.filter(child=child, ended_on__isnull=False).select_related("practitioner", "agency")
+
+
+def consent_of(child: Child, consent_id: int) -> Consent:
+    """One of the child's consents; 404 for any other."""
+    return get_object_or_404(Consent, pk=consent_id, child=child)
+
+
+def social_care_members(escalation: SafeguardingEscalation):
+    """Who may be named as having decided on the escalation: active current members of the agency deciding."""
+    return User.objects.filter(
+        is_active=True, memberships__agency=escalation.social_care, memberships__ended_on__isnull=True
+    ).order_by("full_name")
+
+
+def child_history(child: Child) -> list:
+    """Every recorded change to the child's record and what hangs from it, newest first, described."""
+    from config.history import history_entries
+
+    records = sorted(
+        [
+            *child.history.select_related("history_user"),
+            *FamilyMember.history.filter(child_id=child.pk).select_related("history_user"),
+            *Involvement.history.filter(child_id=child.pk).select_related("history_user", "agency"),
+            *LeadProfessional.history.filter(child_id=child.pk).select_related("history_user", "practitioner"),
+            *Consent.history.filter(child_id=child.pk).select_related("history_user"),
+            *ConsentCoverage.history.filter(consent__child_id=child.pk).select_related("history_user", "agency"),
+            *Disclosure.history.filter(child_id=child.pk).select_related("history_user"),
+            *SafeguardingEscalation.history.filter(child_id=child.pk).select_related("history_user"),
+        ],
+        key=lambda r: r.history_date,
+        reverse=True,
+    )
+
+    def describe(record):
+        kind = record.instance_type
+        if kind is Child:
+            return "Identifying details"
+        if kind is FamilyMember:
+            return f"Family: {record.name}"
+        if kind is Involvement:
+            return f"Team: {record.agency.name}"
+        if kind is LeadProfessional:
+            return f"Lead professional: {record.practitioner.full_name}"
+        if kind is Consent:
+            return f"Consent from {record.given_by_name}"
+        if kind is ConsentCoverage:
+            return f"Consent covers {record.agency.name}"
+        if kind is Disclosure:
+            return "Sharing decision"
+        return "Safeguarding escalation"
+
+    return history_entries(records, describe)

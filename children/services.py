@@ -66,9 +66,11 @@ def access_event_record(
         acting_for = {"agency_id": rights.primary_agency_id}
     else:
         acting_for = {"agency": access.primary_agency(user)}
+    agency_id = acting_for["agency"].pk if acting_for.get("agency") else acting_for.get("agency_id")
     return AccessEvent.objects.create(
         user=user,
         **acting_for,
+        role=access.acting_role(user, agency_id, rights),
         child=child,
         action=action,
         what=what[:200],
@@ -356,10 +358,7 @@ def disclosure_record(*, actor: User, child: Child, decided_by_agency: Agency | 
     agency = _acting_agency(actor, decided_by_agency)
     disclosure = Disclosure(child=child, decided_by=actor, decided_by_agency=agency, **fields)
     if disclosure.basis == Disclosure.Basis.OVERRIDE:
-        is_manager = (
-            Membership.objects.current().filter(user=actor, agency=agency, role=Membership.Role.MANAGER).exists()
-        )
-        if not is_manager:
+        if not access.may_authorise_override(actor, agency.pk if agency else None):
             raise PermissionDenied("Only an agency manager may authorise sharing without consent")
         errors = {}
         if not disclosure.lawful_basis.strip():

@@ -5,14 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.models import Agency, User
-from config.history import history_entries
+from agencies.access import ChildNeed
 from config.pagination import peek_page
 
 from . import selectors, services
@@ -34,20 +33,14 @@ from .forms import (
 )
 from .models import (
     AccessEvent,
-    Child,
-    Consent,
-    ConsentCoverage,
-    Disclosure,
     FamilyMember,
-    Involvement,
-    LeadProfessional,
-    SafeguardingEscalation,
 )
 
 
-def child_page(need: str, what: str):
+def child_page(need: ChildNeed, what: str):
     """Fetch the child through the access module (404 and a recorded refusal for anyone else), then
     serve the page in one transaction with the record of the view: no page without its access event."""
+    ChildNeed.check(need)  # a mistyped need fails when the module is imported, not on a request
 
     def decorator(view):
         @login_required
@@ -121,7 +114,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
 @login_required
 def child_create(request: HttpRequest) -> HttpResponse:
     """Open a record. The child index is searched first and likely duplicates are shown before saving."""
-    if access.primary_agency(request.user) is None:
+    if not access.may_open_record(request.user):
         raise Http404("Only members of an agency can open a child's record")
     form = ChildForm(request.POST or None)
     duplicates = None
@@ -158,15 +151,9 @@ def child_create(request: HttpRequest) -> HttpResponse:
 # --- The child's record ---------------------------------------------------------------------------
 
 
-@child_page("basic", "Child's record")
+@child_page(ChildNeed.BASIC, "Child's record")
 def child_detail(request, child, rights):
-    from caf.models import Assessment
-
-    cafs = (
-        Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
-        if rights.may_view_additional
-        else []
-    )
+    cafs = selectors.caf_versions(child, rights)
     record = selectors.child_record(child)
     for escalation in record["escalations"]:
         escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
@@ -189,7 +176,7 @@ def child_detail(request, child, rights):
     )
 
 
-@child_page("edit", "Edit identifying details")
+@child_page(ChildNeed.EDIT, "Edit identifying details")
 def child_edit(request, child, rights):
     form = ChildForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
@@ -199,14 +186,12 @@ def child_edit(request, child, rights):
     return _render(request, "children/child_edit.html", child, rights, form=form)
 
 
-def _linkable_children(request, child):
-    return access.children_visible_to(request.user).exclude(pk=child.pk).order_by("last_name", "first_name")
-
-
-@child_page("edit", "Family and household")
+@child_page(ChildNeed.EDIT, "Family and household")
 def family_member_edit(request, child, rights, member_id=None):
-    member = get_object_or_404(FamilyMember, pk=member_id, child=child) if member_id else FamilyMember(child=child)
-    form = FamilyMemberForm(request.POST or None, instance=member, linkable_children=_linkable_children(request, child))
+    member = selectors.family_member(child, member_id) if member_id else FamilyMember(child=child)
+    form = FamilyMemberForm(
+        request.POST or None, instance=member, linkable_children=selectors.linkable_children(request.user, child)
+    )
     if request.method == "POST" and form.is_valid():
         services.family_member_save(actor=request.user, member=form.instance)
         messages.success(request, f"{form.instance.name} has been saved in the family and household")
@@ -214,9 +199,9 @@ def family_member_edit(request, child, rights, member_id=None):
     return _render(request, "children/family_member_edit.html", child, rights, form=form, member=member)
 
 
-@child_page("edit", "Remove a family member")
+@child_page(ChildNeed.EDIT, "Remove a family member")
 def family_member_remove(request, child, rights, member_id):
-    member = get_object_or_404(FamilyMember, pk=member_id, child=child)
+    member = selectors.family_member(child, member_id)
     if request.method == "POST":
         services.family_member_remove(actor=request.user, member=member)
         messages.success(request, f"{member.name} has been removed from the family and household")
@@ -224,7 +209,7 @@ def family_member_remove(request, child, rights, member_id):
     return _render(request, "children/family_member_remove.html", child, rights, member=member)
 
 
-@child_page("edit", "Add to the team around the child")
+@child_page(ChildNeed.EDIT, "Add to the team around the child")
 def involvement_add(request, child, rights):
     form = InvolvementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -244,11 +229,9 @@ def involvement_add(request, child, rights):
     return _render(request, "children/involvement_add.html", child, rights, form=form)
 
 
-@child_page("basic", "End an involvement")
+@child_page(ChildNeed.BASIC, "End an involvement")
 def involvement_end(request, child, rights, involvement_id):
-    involvement = get_object_or_404(
-        Involvement.objects.current().select_related("agency"), pk=involvement_id, child=child
-    )
+    involvement = selectors.current_involvement(child, involvement_id)
     if not access.may_end_involvement(request.user, involvement, rights):
         access.refuse(request, child, f"end involvement #{involvement_id}")
     form = InvolvementEndForm(request.POST or None)
@@ -263,26 +246,15 @@ def involvement_end(request, child, rights, involvement_id):
     return _render(request, "children/involvement_end.html", child, rights, form=form, involvement=involvement)
 
 
-@child_page("basic", "Choose the lead professional")
+@child_page(ChildNeed.BASIC, "Choose the lead professional")
 def lead_professional_choose(request, child, rights):
-    if not access.may_change_lead(request.user, child, rights):
+    current = access.current_lead(child)
+    if not access.may_change_lead(request.user, child, rights, lead=current):
         access.refuse(request, child, "change the lead professional")
-    candidates = (
-        User.objects.filter(
-            is_active=True,
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
-    current = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
-    may_hand_over = current is not None and current.practitioner_id == request.user.pk
     form = LeadProfessionalForm(
         request.POST or None,
-        candidates=candidates,
-        may_hand_over=may_hand_over,
+        candidates=selectors.lead_candidates(child),
+        may_hand_over=access.may_hand_over(request.user, current),
         initial={"practitioner": current.practitioner_id if current else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -300,19 +272,18 @@ def lead_professional_choose(request, child, rights):
         else:
             messages.success(request, f"{lead.practitioner.full_name} is now the lead professional")
             return redirect(child.get_absolute_url() + "#team")
-    past = LeadProfessional.objects.filter(child=child, ended_on__isnull=False).select_related("practitioner", "agency")
     return _render(
         request,
         "children/lead_professional_choose.html",
         child,
         rights,
         form=form,
-        past_leads=past,
+        past_leads=selectors.past_leads(child),
         current_lead=current,
     )
 
 
-@child_page("basic", "Write a handover note")
+@child_page(ChildNeed.BASIC, "Write a handover note")
 def handover_note_new(request, child, rights):
     change = access.handover_to_write(request.user, child)
     if change is None:
@@ -333,7 +304,7 @@ def handover_note_new(request, child, rights):
 
 
 @require_POST
-@child_page("basic", "Mark a handover note as read")
+@child_page(ChildNeed.BASIC, "Mark a handover note as read")
 def handover_note_read(request, child, rights, note_id):
     note = access.handover_notes_for(request.user, child).filter(pk=note_id).first()
     if note is None:
@@ -342,10 +313,9 @@ def handover_note_read(request, child, rights, note_id):
     return redirect(child.get_absolute_url() + "#team")
 
 
-@child_page("edit", "Record consent")
+@child_page(ChildNeed.EDIT, "Record consent")
 def consent_new(request, child, rights):
-    agencies = Agency.objects.filter(involvements__child=child, involvements__ended_on__isnull=True).distinct()
-    form = ConsentForm(request.POST or None, agencies=agencies)
+    form = ConsentForm(request.POST or None, agencies=selectors.team_agencies(child))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         included = data.pop("agencies_included")
@@ -360,12 +330,11 @@ def consent_new(request, child, rights):
 
 def _caf_page_asking_for_consent(request, child) -> str | None:
     """The CAF's check-your-answers page, when the practitioner came from it (`?caf=<id>` of this child's CAF)."""
-    from caf.models import Assessment
-
-    caf_id = request.GET.get("caf", "")
-    caf = Assessment.objects.filter(pk=caf_id, child=child).first() if caf_id.isdigit() and len(caf_id) < 19 else None
+    caf = selectors.caf_of(child, request.GET.get("caf", ""))
     return reverse("caf-check-answers", args=[caf.pk]) if caf else None
-@child_page("edit", "Confirm consent for an agency")
+
+
+@child_page(ChildNeed.EDIT, "Confirm consent for an agency")
 def consent_confirm(request, child, rights):
     consent = child.current_consent
     if consent is None or consent.is_withdrawn:
@@ -391,9 +360,9 @@ def consent_confirm(request, child, rights):
     )
 
 
-@child_page("edit", "Withdraw consent")
+@child_page(ChildNeed.EDIT, "Withdraw consent")
 def consent_withdraw(request, child, rights, consent_id):
-    consent = get_object_or_404(Consent, pk=consent_id, child=child)
+    consent = selectors.consent_of(child, consent_id)
     form = ConsentWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -411,7 +380,7 @@ def consent_withdraw(request, child, rights, consent_id):
     return _render(request, "children/consent_withdraw.html", child, rights, form=form, consent=consent)
 
 
-@child_page("edit", "Record a sharing decision")
+@child_page(ChildNeed.EDIT, "Record a sharing decision")
 def disclosure_new(request, child, rights):
     form = DisclosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -427,7 +396,7 @@ def disclosure_new(request, child, rights):
     return _render(request, "children/disclosure_new.html", child, rights, form=form)
 
 
-@child_page("basic", "Record a safeguarding escalation")
+@child_page(ChildNeed.BASIC, "Record a safeguarding escalation")
 def escalation_new(request, child, rights):
     form = EscalationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -461,12 +430,9 @@ def escalation_decide(request, child_id, escalation_id):
     if not escalation.is_pending:
         messages.info(request, str(services.AlreadyDecided(escalation)))
         return redirect("escalation-queue")
-    deciders = User.objects.filter(
-        is_active=True, memberships__agency=escalation.social_care, memberships__ended_on__isnull=True
-    ).order_by("full_name")
     form = EscalationDecisionForm(
         request.POST or None,
-        deciders=deciders,
+        deciders=selectors.social_care_members(escalation),
         initial={"decided_by": request.user.pk, "decided_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
     with transaction.atomic():
@@ -509,47 +475,14 @@ def escalation_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@child_page("viewers", "Who has viewed this record")
+@child_page(ChildNeed.VIEWERS, "Who has viewed this record")
 def child_viewers(request, child, rights):
     return _render(request, "children/child_viewers.html", child, rights, events=selectors.viewers_of(child))
 
 
-@child_page("history", "Change history")
+@child_page(ChildNeed.HISTORY, "Change history")
 def child_history(request, child, rights):
-    records = sorted(
-        [
-            *child.history.select_related("history_user"),
-            *FamilyMember.history.filter(child_id=child.pk).select_related("history_user"),
-            *Involvement.history.filter(child_id=child.pk).select_related("history_user", "agency"),
-            *LeadProfessional.history.filter(child_id=child.pk).select_related("history_user", "practitioner"),
-            *Consent.history.filter(child_id=child.pk).select_related("history_user"),
-            *ConsentCoverage.history.filter(consent__child_id=child.pk).select_related("history_user", "agency"),
-            *Disclosure.history.filter(child_id=child.pk).select_related("history_user"),
-            *SafeguardingEscalation.history.filter(child_id=child.pk).select_related("history_user"),
-        ],
-        key=lambda r: r.history_date,
-        reverse=True,
-    )
-
-    def describe(record):
-        kind = record.instance_type
-        if kind is Child:
-            return "Identifying details"
-        if kind is FamilyMember:
-            return f"Family: {record.name}"
-        if kind is Involvement:
-            return f"Team: {record.agency.name}"
-        if kind is LeadProfessional:
-            return f"Lead professional: {record.practitioner.full_name}"
-        if kind is Consent:
-            return f"Consent from {record.given_by_name}"
-        if kind is ConsentCoverage:
-            return f"Consent covers {record.agency.name}"
-        if kind is Disclosure:
-            return "Sharing decision"
-        return "Safeguarding escalation"
-
-    return _render(request, "children/child_history.html", child, rights, entries=history_entries(records, describe))
+    return _render(request, "children/child_history.html", child, rights, entries=selectors.child_history(child))
 
 
 # --- Emergency access -----------------------------------------------------------------------------

@@ -55,6 +55,13 @@ def inbox(agency, tab: str, urgency: str = "", sent_from: date | None = None, se
     return referrals.select_related("child", "from_agency", "from_user").order_by(*order)
 
 
+def redirect_targets(referral):
+    """The agencies a referral may be redirected to: active ones other than those that sent and received it."""
+    from agencies.models import Agency
+
+    return Agency.objects.filter(is_active=True).exclude(pk__in=[referral.to_agency_id, referral.from_agency_id])
+
+
 def sent_by(user):
     return (
         Referral.objects.filter(from_user=user, redirected_from__isnull=True)

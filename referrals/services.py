@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, Membership, User
-from agencies.notifications import Event, agency_managers, agency_members, notify
+from agencies.models import Agency, User
+from agencies.notifications import Event, agency_managers, agency_members, mark_read, notify
 from caf.models import Assessment
-from children.models import Child, Disclosure, Involvement
+from children.models import AccessEvent, Child, Disclosure, Involvement
 from config.history import acted_by as _as  # records the acting user for history
 
 from .models import Referral
@@ -66,11 +66,6 @@ def expected_response_days(agency: Agency, urgency: str) -> int:
 # --- Sending ------------------------------------------------------------------------------------------
 
 
-def _consent_covers(child: Child, agency: Agency, with_caf: bool) -> bool:
-    # The rule is the access module's: "every agency in the team" never covers an agency outside it.
-    return access.consent_covers(child, agency, access.Level.ADDITIONAL if with_caf else access.Level.BASIC)
-
-
 @transaction.atomic
 def referral_send(
     *,
@@ -115,7 +110,7 @@ def referral_send(
         if caf is None:
             errors["share_caf"] = "There is no completed CAF to share"
     if basis == Referral.Basis.CONSENT:
-        if not errors.get("to_agency") and not _consent_covers(child, to_agency, with_caf=share_caf):
+        if not errors.get("to_agency") and not access.referral_consent_covers(child, to_agency, with_caf=share_caf):
             consent = child.current_consent
             in_force = consent is not None and not consent.is_withdrawn
             errors["basis"] = (
@@ -129,7 +124,7 @@ def referral_send(
                 + "or ask an agency manager to record a safeguarding override"
             )
     elif basis == Referral.Basis.OVERRIDE:
-        if not access.is_member(actor, from_agency.pk, Membership.Role.MANAGER):
+        if not access.may_authorise_override(actor, from_agency.pk):
             errors["basis"] = "Only an agency manager may authorise sharing without consent"
         if not lawful_basis.strip():
             errors["lawful_basis"] = "Enter the lawful basis for sharing without consent"
@@ -184,6 +179,25 @@ def referral_send(
     return referral
 
 
+# --- Opening -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_opened(*, request, referral: Referral, rights: access.ReferralAccess | None = None) -> None:
+    """Someone opened the referral: record who looked (with its child), and mark read what pointed them to it."""
+    from children.services import access_event_record
+
+    rights = access.referral_access_for(request.user, referral, rights)
+    access_event_record(
+        request=request,
+        child=referral.child,
+        action=AccessEvent.Action.VIEW,
+        what=f"Referral #{referral.pk}",
+        rights=rights.child,
+    )
+    mark_read(request.user, link=referral.get_absolute_url())
+
+
 # --- Answering ----------------------------------------------------------------------------------------
 
 
@@ -193,14 +207,14 @@ def _lock(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().get(pk=referral.pk)
 
 
-def _require_receiver(actor: User, referral: Referral) -> None:
-    if not access.is_member(actor, referral.to_agency_id):
+def _require_receiver(rights: access.ReferralAccess) -> None:
+    if not rights.receiving:
         raise PermissionDenied("Only members of the receiving agency can answer this referral")
 
 
-def _answer(actor: User, referral: Referral, status: str, reason: str = "") -> Referral:
+def _answer(actor: User, referral: Referral, rights: access.ReferralAccess, status: str, reason: str = "") -> Referral:
     locked = _lock(referral)
-    _require_receiver(actor, locked)
+    _require_receiver(rights)
     if locked.status != Referral.Status.SENT:
         raise AlreadyAnswered(locked)
     locked.status = status
@@ -215,9 +229,11 @@ def _answer(actor: User, referral: Referral, status: str, reason: str = "") -> R
 
 
 @transaction.atomic
-def referral_accept(*, actor: User, referral: Referral) -> Referral:
-    """Accept: the receiving agency joins the team around the child."""
-    referral = _answer(actor, referral, Referral.Status.ACCEPTED)
+def referral_accept(*, actor: User, referral: Referral, rights: access.ReferralAccess | None = None) -> Referral:
+    """Accept: the receiving agency joins the team around the child. `rights` are the actor's on the referral,
+    when the caller has them already (`access.referral_access`); each answering service takes them so."""
+    rights = access.referral_access_for(actor, referral, rights)
+    referral = _answer(actor, referral, rights, Referral.Status.ACCEPTED)
     Child.objects.select_for_update().get(pk=referral.child_id)  # two acceptances for one child: one at a time
     if not Involvement.objects.current().filter(child=referral.child, agency=referral.to_agency).exists():
         _as(
@@ -230,17 +246,22 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
 
 
 @transaction.atomic
-def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
+def referral_decline(
+    *, actor: User, referral: Referral, reason: str, rights: access.ReferralAccess | None = None
+) -> Referral:
     """Decline, with a reason the sender will read. The agency's access to the child ends."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the referral is declined"})
-    referral = _answer(actor, referral, Referral.Status.DECLINED, reason)
+    rights = access.referral_access_for(actor, referral, rights)
+    referral = _answer(actor, referral, rights, Referral.Status.DECLINED, reason)
     _notify_sender(referral, actor, Event.REFERRAL_DECLINED, f"{referral.to_agency.name} declined your referral")
     return referral
 
 
 @transaction.atomic
-def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, reason: str) -> Referral:
+def referral_redirect(
+    *, actor: User, referral: Referral, to_agency: Agency, reason: str, rights: access.ReferralAccess | None = None
+) -> Referral:
     """Redirect to a better-placed agency, with a reason: a linked referral continues the chain."""
     errors = {}
     if not reason.strip():
@@ -251,13 +272,14 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
         errors["to_agency"] = f"{to_agency.name} is no longer active: choose another agency"
     if errors:
         raise ValidationError(errors)
-    if referral.basis == Referral.Basis.OVERRIDE and not access.is_member(
-        actor, referral.to_agency_id, Membership.Role.MANAGER
-    ):
+    rights = access.referral_access_for(actor, referral, rights)
+    if referral.basis == Referral.Basis.OVERRIDE and not rights.may_pass_on_without_consent:
         raise PermissionDenied("This referral was shared without consent: only a manager of your agency may pass it on")
-    referral = _answer(actor, referral, Referral.Status.REDIRECTED, reason)
+    referral = _answer(actor, referral, rights, Referral.Status.REDIRECTED, reason)
     child = Child.objects.select_related("current_consent").get(pk=referral.child_id)
-    if referral.basis == Referral.Basis.CONSENT and not _consent_covers(child, to_agency, with_caf=referral.share_caf):
+    if referral.basis == Referral.Basis.CONSENT and not access.referral_consent_covers(
+        child, to_agency, with_caf=referral.share_caf
+    ):
         raise ValidationError({"to_agency": f"The family's consent does not cover {to_agency.name}"})
     onward = _as(
         Referral(
@@ -307,10 +329,13 @@ def referral_redirect(*, actor: User, referral: Referral, to_agency: Agency, rea
 
 
 @transaction.atomic
-def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> Referral:
+def referral_withdraw(
+    *, actor: User, referral: Referral, reason: str = "", rights: access.ReferralAccess | None = None
+) -> Referral:
     """The sending agency withdraws a referral that has not been answered."""
+    rights = access.referral_access_for(actor, referral, rights)
     locked = _lock(referral)
-    if not access.is_member(actor, locked.from_agency_id):
+    if not rights.sending:
         raise PermissionDenied("Only the sending agency can withdraw this referral")
     if locked.status != Referral.Status.SENT:
         raise AlreadyAnswered(locked)
@@ -326,12 +351,15 @@ def referral_withdraw(*, actor: User, referral: Referral, reason: str = "") -> R
 
 
 @transaction.atomic
-def referral_complete(*, actor: User, referral: Referral, outcome: str) -> Referral:
+def referral_complete(
+    *, actor: User, referral: Referral, outcome: str, rights: access.ReferralAccess | None = None
+) -> Referral:
     """The receiving agency records the outcome of an accepted referral."""
     if not outcome.strip():
         raise ValidationError({"outcome": "Enter the outcome of the referral"})
+    rights = access.referral_access_for(actor, referral, rights)
     locked = _lock(referral)
-    _require_receiver(actor, locked)
+    _require_receiver(rights)
     if locked.status != Referral.Status.ACCEPTED:
         raise AlreadyAnswered(locked)
     locked.status = Referral.Status.COMPLETED

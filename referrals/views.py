@@ -1,3 +1,5 @@
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -8,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from agencies import access, notifications
-from agencies.models import Agency
+from agencies import access
+from agencies.access import ChildNeed
 from caf.selectors import answers
 from children import services as child_services
 from children.models import AccessEvent
@@ -22,14 +24,12 @@ from .models import Referral
 
 @login_required
 def referral_new(request, child_id: int):
-    child, rights = access.get_child_for_user(request, child_id, "basic")
-    my_agencies = list(
-        access.agencies_of(request.user).filter(involvements__child=child, involvements__ended_on__isnull=True)
-    )
+    child, rights = access.get_child_for_user(request, child_id, ChildNeed.BASIC)
+    my_agencies = access.agencies_that_may_refer(request.user, child)
     if not my_agencies:
         raise Http404("Only an agency in the team around the child can refer")
-    form = ReferralForm(request.POST or None, my_agencies=Agency.objects.filter(pk__in=[a.pk for a in my_agencies]))
-    if not access.may_share_caf(request.user, child):
+    form = ReferralForm(request.POST or None, my_agencies=my_agencies)
+    if not access.may_share_caf(request.user, child, rights):
         del form.fields["share_caf"]  # offer only what this practitioner may pass on
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,22 +42,17 @@ def referral_new(request, child_id: int):
             messages.success(request, f"Your referral has been sent to {referral.to_agency.name}")
             return redirect(referral)
     with transaction.atomic():
-        child_services.access_event_record(request=request, child=child, action=AccessEvent.Action.VIEW, what="Refer")
+        child_services.access_event_record(
+            request=request, child=child, action=AccessEvent.Action.VIEW, what="Refer", rights=rights
+        )
         return render(request, "referrals/referral_new.html", {"child": child, "rights": rights, "form": form})
 
 
 @login_required
 def referral_detail(request, referral_id: int):
-    referral = access.get_referral_for_user(request, referral_id)
-    user = request.user
-    receiving = access.is_member(user, referral.to_agency_id)
-    sending = access.is_member(user, referral.from_agency_id)
-    shows_caf = access.may_read_shared_caf(user, referral)
+    referral, rights = access.get_referral_for_user(request, referral_id)
     with transaction.atomic():
-        child_services.access_event_record(
-            request=request, child=referral.child, action=AccessEvent.Action.VIEW, what=f"Referral #{referral.pk}"
-        )
-        notifications.mark_read(user, link=referral.get_absolute_url())
+        services.referral_opened(request=request, referral=referral, rights=rights)
         return render(
             request,
             "referrals/referral_detail.html",
@@ -65,54 +60,83 @@ def referral_detail(request, referral_id: int):
                 "referral": referral,
                 "child": referral.child,
                 "chain": referral.chain(),
-                "may_answer": receiving and referral.status == Referral.Status.SENT,
-                "may_complete": receiving and referral.status == Referral.Status.ACCEPTED,
-                "may_withdraw": sending and referral.status == Referral.Status.SENT,
-                "caf_answers": answers(referral.caf) if shows_caf else None,
-                "child_visible": access.child_access(user, referral.child).may_view_basic,
+                "may_answer": rights.may_answer,
+                "may_complete": rights.may_complete,
+                "may_withdraw": rights.may_withdraw,
+                "caf_answers": answers(referral.caf) if rights.may_see_shared_caf else None,
+                "child_visible": rights.may_see_child,
             },
         )
 
 
-def _answer_page(request, referral, template, form, title):
-    return render(request, template, {"referral": referral, "child": referral.child, "form": form, "title": title})
+@dataclass(frozen=True)
+class Answer:
+    """One of the five things done to a referral from its page: the page's title, the form (None: a button
+    alone), the service that does it (given the actor, the referral, the actor's rights on it and the form's
+    data) and what the person is told once it is done."""
+
+    title: str
+    service: Callable
+    form: type | None
+    done: Callable[[Referral, dict], str]
+    prepare: Callable | None = None  # fits the form to the referral
+
+
+def _offer_redirect_targets(form, referral):
+    form.fields["to_agency"].queryset = selectors.redirect_targets(referral)
+
+
+ANSWERS = {
+    "accept": Answer(
+        "Accept the referral",
+        services.referral_accept,
+        None,
+        lambda referral, data: (
+            f"You accepted the referral: {referral.to_agency.name} is now in the team around the child"
+        ),
+    ),
+    "decline": Answer(
+        "Decline the referral",
+        services.referral_decline,
+        ReasonForm,
+        lambda referral, data: "You declined the referral. The sender has been told why",
+    ),
+    "redirect": Answer(
+        "Redirect the referral",
+        services.referral_redirect,
+        RedirectForm,
+        lambda referral, data: f"The referral has been redirected to {data.get('to_agency')}",
+        prepare=_offer_redirect_targets,
+    ),
+    "withdraw": Answer(
+        "Withdraw the referral",
+        services.referral_withdraw,
+        ReasonForm,
+        lambda referral, data: "You withdrew the referral",
+    ),
+    "complete": Answer(
+        "Record the outcome",
+        services.referral_complete,
+        OutcomeForm,
+        lambda referral, data: "The outcome has been recorded",
+    ),
+}
 
 
 @login_required
 def referral_answer(request, referral_id: int, action: str):
-    """Accept, decline, redirect, withdraw or complete. If someone got there first, say what happened."""
-    referral = access.get_referral_for_user(request, referral_id)
-    forms = {"decline": ReasonForm, "redirect": RedirectForm, "withdraw": ReasonForm, "complete": OutcomeForm}
-    titles = {
-        "accept": "Accept the referral",
-        "decline": "Decline the referral",
-        "redirect": "Redirect the referral",
-        "withdraw": "Withdraw the referral",
-        "complete": "Record the outcome",
-    }
-    if action not in titles:
+    """Accept, decline, redirect, withdraw or complete (`ANSWERS`). If someone got there first, say what happened."""
+    referral, rights = access.get_referral_for_user(request, referral_id)
+    answer = ANSWERS.get(action)
+    if answer is None:
         raise Http404("No such action")
-    form_class = forms.get(action)
-    form = form_class(request.POST or None) if form_class else None
-    if action == "redirect":
-        form.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).exclude(
-            pk__in=[referral.to_agency_id, referral.from_agency_id]
-        )
+    form = answer.form(request.POST or None) if answer.form else None
+    if form is not None and answer.prepare:
+        answer.prepare(form, referral)
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
         try:
-            if action == "accept":
-                services.referral_accept(actor=request.user, referral=referral)
-            elif action == "decline":
-                services.referral_decline(actor=request.user, referral=referral, reason=data["reason"])
-            elif action == "redirect":
-                services.referral_redirect(
-                    actor=request.user, referral=referral, to_agency=data["to_agency"], reason=data["reason"]
-                )
-            elif action == "withdraw":
-                services.referral_withdraw(actor=request.user, referral=referral, reason=data["reason"])
-            else:
-                services.referral_complete(actor=request.user, referral=referral, outcome=data["outcome"])
+            answer.service(actor=request.user, referral=referral, rights=rights, **data)
         except services.AlreadyAnswered as already:
             messages.error(request, str(already))
             return redirect(referral)
@@ -124,18 +148,15 @@ def referral_answer(request, referral_id: int, action: str):
                 return redirect(referral)
             form.add_validation_error(error)
         else:
-            done = {
-                "accept": f"You accepted the referral: {referral.to_agency.name} is now in the team around the child",
-                "decline": "You declined the referral. The sender has been told why",
-                "redirect": f"The referral has been redirected to {data.get('to_agency')}",
-                "withdraw": "You withdrew the referral",
-                "complete": "The outcome has been recorded",
-            }
-            messages.success(request, done[action])
+            messages.success(request, answer.done(referral, data))
             return redirect(referral)
     if request.method == "GET" and form is None:
         return redirect(referral)
-    return _answer_page(request, referral, "referrals/referral_answer.html", form, titles[action])
+    return render(
+        request,
+        "referrals/referral_answer.html",
+        {"referral": referral, "child": referral.child, "form": form, "title": answer.title},
+    )
 
 
 INBOX_PAGE_SIZE = 50

@@ -28,3 +28,19 @@ def test_a_refusal_is_recorded_with_its_request_too(client_for, outsider, child)
     assert response.status_code == 404
     event = AccessEvent.objects.get(user=outsider, action="refused")
     assert event.request_id == response["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "role"),
+    [("lead_professional", "lead"), ("hv_manager", "manager"), ("teacher", "practitioner")],
+)
+def test_each_view_says_in_which_capacity_the_user_looked(request, client_for, child, persona, role):
+    user = request.getfixturevalue(persona)
+    assert client_for(user).get(reverse("child-detail", args=[child.pk])).status_code == 200
+    assert AccessEvent.objects.filter(user=user, child=child, action="view").latest("at").role == role
+
+
+def test_an_emergency_view_says_so(client_for, child, emergency_practitioner, emergency_access):
+    assert client_for(emergency_practitioner).get(reverse("child-detail", args=[child.pk])).status_code == 200
+    event = AccessEvent.objects.filter(user=emergency_practitioner, child=child).latest("at")
+    assert event.role == "emergency"
