@@ -26,6 +26,8 @@ from .models import (
 
 SEARCH_CANDIDATE_LIMIT = 300
 SEARCH_RESULT_LIMIT = 25
+# What a link to a child's record shows (display_name, reference, get_absolute_url): for .only() on lists.
+CHILD_LINK_FIELDS = ("pk", "reference", "first_name", "last_name", "is_unborn", "unborn_mother_name")
 
 
 def current_leads():
@@ -142,12 +144,14 @@ def escalation_queue_for(user: User, tab: str):
     return escalations.filter(outcome=SafeguardingEscalation.Outcome.PENDING).order_by("decide_by", "pk")
 
 
-def escalation_counts_for(user: User) -> dict | None:
+def escalation_counts_for(user: User, in_social_care: bool | None = None) -> dict | None:
     """For a member of children's social care: how many escalations await a decision, and how many are overdue
-    (one query); None for everyone else."""
+    (one query); None for everyone else. `in_social_care`: the caller has asked access.social_care_agencies_of."""
     from django.db.models import Count
 
-    if not access.social_care_agencies_of(user).exists():
+    if in_social_care is None:
+        in_social_care = access.social_care_agencies_of(user).exists()
+    if not in_social_care:
         return None
     pending = access.escalations_for_social_care(user).filter(outcome=SafeguardingEscalation.Outcome.PENDING)
     return pending.aggregate(awaiting=Count("pk"), overdue=Count("pk", filter=Q(decide_by__lt=timezone.now())))
