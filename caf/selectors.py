@@ -22,7 +22,8 @@ class Task:
 
 
 def entry_for(assessment: Assessment, key: str) -> SectionEntry | None:
-    return SectionEntry.objects.filter(assessment=assessment, key=key).first()
+    """The section's saved text, with who saved it last (the page says so): one query."""
+    return SectionEntry.objects.filter(assessment=assessment, key=key).select_related("updated_by").first()
 
 
 def task_list(assessment: Assessment) -> list[Task]:
@@ -217,7 +218,9 @@ def lead_dashboard(user):
     latest_review = Review.objects.filter(assessment=OuterRef("pk")).order_by("-held_on", "-pk")
     cafs = {
         a.child_id: a
-        for a in Assessment.objects.filter(child__in=children, is_current=True).annotate(
+        for a in Assessment.objects.filter(child__in=children, is_current=True)
+        .only("id", "child_id", "version", "status")
+        .annotate(
             overdue_actions=Count(
                 "actions",
                 filter=Q(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import Agency, User
+from config.context_processors import UnreadCount
 from config.history import history_entries
 from config.pagination import peek_page
 
@@ -160,14 +161,11 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @child_page("basic", "Child's record")
 def child_detail(request, child, rights):
-    from caf.models import Assessment
-
-    cafs = (
-        Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
-        if rights.may_view_additional
-        else []
+    record = selectors.child_record(
+        child, cafs=rights.may_view_additional, also={"unread": UnreadCount.subquery(request.user)}
     )
-    record = selectors.child_record(child)
+    # The header's count, asked with the record's first query.
+    record["unread_notifications"] = UnreadCount(request.user, record.pop("also")["unread"])
     for escalation in record["escalations"]:
         escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
     return _render(
@@ -175,7 +173,6 @@ def child_detail(request, child, rights):
         "children/child_detail.html",
         child,
         rights,
-        cafs=cafs,
         **record,
         **selectors.team_changes_for(
             request.user,
