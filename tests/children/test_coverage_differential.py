@@ -328,7 +328,9 @@ class CoverageMachine(RuleBasedStateMachine):
         for child in children:
             table = set(access.agencies_that_may_hold_actions(child).values_list("pk", flat=True))
             oracle = set(
-                access._involvements_covered(Level.BASIC).filter(child=child).values_list("agency_id", flat=True)
+                access.coverage._involvements_covered(Level.BASIC)
+                .filter(child=child)
+                .values_list("agency_id", flat=True)
             )
             assert table == oracle, child
         for user in readers:

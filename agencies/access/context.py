@@ -1,0 +1,98 @@
+"""Who is asking: the user's agencies (read once a request, `request_memo`), the agency they act for, and
+recording a refusal (an `AccessEvent`) before the 404 that answers it."""
+
+from contextvars import ContextVar
+
+from django.http import Http404
+
+from ..models import Membership, User
+from .vocabulary import _Agencies
+
+
+def _user_agency_ids(user: User):
+    return Membership.objects.current().filter(user=user).values("agency_id")
+
+
+# Within one request, the user's agencies and emergency accesses are read once however many lists and checks
+# the page makes (`RequestMemoMiddleware` opens the memo; a membership saved or an emergency access granted
+# during the request empties it). Outside a request (services, tasks, tests) nothing is remembered.
+_REQUEST_MEMO: ContextVar[dict | None] = ContextVar("access_request_memo", default=None)
+
+
+def request_memo():
+    """A context manager for one request's memo."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        token = _REQUEST_MEMO.set({})
+        try:
+            yield
+        finally:
+            _REQUEST_MEMO.reset(token)
+
+    return scope()
+
+
+def forget_request_memo() -> None:
+    memo = _REQUEST_MEMO.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _remembered(key, compute):
+    memo = _REQUEST_MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _memberships(user: User) -> _Agencies:
+    """The user's current agencies, those they manage, and the one they act for (one query, once a request)."""
+    return _remembered(("memberships", user.pk), lambda: _read_memberships(user))
+
+
+def _read_memberships(user: User) -> _Agencies:
+    rows = list(
+        Membership.objects.current().filter(user=user).order_by("started_on", "pk").values_list("agency_id", "role")
+    )
+    return _Agencies(
+        ids=frozenset(agency for agency, _ in rows),
+        managed=frozenset(agency for agency, role in rows if role == Membership.Role.MANAGER),
+        primary=rows[0][0] if rows else None,
+    )
+
+
+def primary_agency(user: User):
+    """The agency a user acts for when no other is named: their earliest current membership."""
+    membership = Membership.objects.current().filter(user=user).order_by("started_on", "pk").first()
+    return membership.agency if membership else None
+
+
+def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
+    memberships = Membership.objects.current().filter(user=user, agency_id=agency_id)
+    if role:
+        memberships = memberships.filter(role=role)
+    return memberships.exists()
+
+
+def refuse(request, child, what: str):
+    """Record the refusal and answer 404, for a rule checked after the child itself was fetched."""
+    _record_refusal(request, child, what)
+    raise Http404("Not found")
+
+
+def _record_refusal(request, child, what: str) -> None:
+    from children.models import AccessEvent
+
+    AccessEvent.objects.create(
+        user=request.user,
+        agency=primary_agency(request.user),
+        child=child,
+        action=AccessEvent.Action.REFUSED,
+        what=what[:200],
+        path=request.path[:300],
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
