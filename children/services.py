@@ -52,7 +52,7 @@ def access_event_record(*, request, child: Child | None, action: str, what: str,
     if rights is not None and rights.agency_ids:
         agency = {"agency_id": rights.primary_agency_id}
     else:
-        agency = {"agency": access.primary_agency(request.user)}
+        agency = {"agency_id": access.primary_agency_id(request.user)}
     return AccessEvent.objects.create(
         user=request.user,
         **agency,

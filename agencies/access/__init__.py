@@ -72,6 +72,7 @@ from .context import (
     forget_request_memo,
     is_member,
     primary_agency,
+    primary_agency_id,
     refuse,
     request_memo,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "forget_request_memo",
     "is_member",
     "primary_agency",
+    "primary_agency_id",
     "refuse",
     "request_memo",
     "MANAGE_AGENCY",
