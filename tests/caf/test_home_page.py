@@ -72,3 +72,10 @@ def test_the_home_page_costs_the_same_however_many_notifications_and_referrals(c
     response, later = _home(client, team["lead"])
     assert later == once
     assert "9 referrals awaiting" in response.content.decode()
+
+
+def test_the_lead_is_told_of_emergency_access_to_a_child_they_lead_and_others_are_not(client, team):
+    response, _ = _home(client, team["lead"])
+    assert "PC Emma Urgent (Northfield Police) used emergency access" in response.content.decode()
+    response, _ = _home(client, team["outsider"])
+    assert "used emergency access" not in response.content.decode()
