@@ -22,7 +22,8 @@ class Task:
 
 
 def entry_for(assessment: Assessment, key: str) -> SectionEntry | None:
-    return SectionEntry.objects.filter(assessment=assessment, key=key).first()
+    """The section's saved text, with who saved it last (the page says so): one query."""
+    return SectionEntry.objects.filter(assessment=assessment, key=key).select_related("updated_by").first()
 
 
 def task_list(assessment: Assessment) -> list[Task]:
@@ -175,17 +176,19 @@ def action_page(action) -> dict:
 
 def lead_dashboard(user):
     """For each child the user leads: the open CAF's state, overdue actions and the next review."""
-    from children.selectors import children_led_by
+    from children.selectors import CHILD_LINK_FIELDS, children_led_by
 
     today = timezone.localdate()
     # The table shows the child's name, reference and link only: not their school or lead (the user).
-    children = list(children_led_by(user).select_related(None).prefetch_related(None))
+    children = list(children_led_by(user).select_related(None).prefetch_related(None).only(*CHILD_LINK_FIELDS))
     # Each current CAF with its number of overdue actions (Action.is_overdue) and its latest review's next
     # date, counted by PostgreSQL: one query however many actions and reviews the plans have.
     latest_review = Review.objects.filter(assessment=OuterRef("pk")).order_by("-held_on", "-pk")
     cafs = {
         a.child_id: a
-        for a in Assessment.objects.filter(child__in=children, is_current=True).annotate(
+        for a in Assessment.objects.filter(child__in=children, is_current=True)
+        .only("id", "child_id", "version", "status")
+        .annotate(
             overdue_actions=Count(
                 "actions",
                 filter=Q(

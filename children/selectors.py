@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import jellyfish
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,6 +28,8 @@ from .models import (
 
 SEARCH_CANDIDATE_LIMIT = 300
 SEARCH_RESULT_LIMIT = 25
+# What a link to a child's record shows (display_name, reference, get_absolute_url): for .only() on lists.
+CHILD_LINK_FIELDS = ("id", "reference", "first_name", "last_name", "is_unborn", "unborn_mother_name")
 
 
 def current_leads():
@@ -55,27 +57,83 @@ def children_led_by(user: User):
     )
 
 
-def child_record(child: Child) -> dict:
-    """Everything the child's page shows, each list in one query."""
+def child_record(child: Child, cafs: bool = False, also: dict | None = None) -> dict:
+    """Everything the child's page shows (its CAFs too when `cafs`): one query says which lists hold anything,
+    then each list that does is read in one query (a record without sharing decisions, escalations or
+    emergency accesses, as most are, asks nothing about them). `also`: other one-value expressions the page
+    needs, asked in that first query and returned under "also"."""
+    from caf.models import Assessment
+
+    def has(queryset):
+        return Exists(queryset.filter(child_id=OuterRef("pk")))
+
+    present = (
+        Child.objects.filter(pk=child.pk)
+        .values(
+            has_family=has(FamilyMember.objects.all()),
+            has_consents=has(Consent.objects.all()),
+            has_disclosures=has(Disclosure.objects.all()),
+            has_escalations=has(SafeguardingEscalation.objects.all()),
+            has_emergency_accesses=has(EmergencyAccess.objects.all()),
+            has_cafs=has(Assessment.objects.all()) if cafs else Value(False),
+            **{f"also_{name}": expression for name, expression in (also or {}).items()},
+        )
+        .get()
+    )
+    consents = (
+        list(Consent.objects.filter(child=child).select_related("recorded_by")) if present["has_consents"] else []
+    )
+    _agency_names_of(consents)
     return {
-        "family": list(FamilyMember.objects.filter(child=child).select_related("linked_child")),
+        "family": list(FamilyMember.objects.filter(child=child).select_related("linked_child"))
+        if present["has_family"]
+        else [],
         "involvements": list(
             Involvement.objects.current().filter(child=child).select_related("agency", "practitioner")
         ),
         **_current_and_previous_lead(child),
-        "consents": list(
-            Consent.objects.filter(child=child)
-            .select_related("recorded_by")
-            .prefetch_related("agencies_included", "agencies_excluded")
-        ),
-        "disclosures": list(child.disclosures.select_related("shared_with", "decided_by", "decided_by_agency")),
+        "consents": consents,
+        "disclosures": list(child.disclosures.select_related("shared_with", "decided_by", "decided_by_agency"))
+        if present["has_disclosures"]
+        else [],
         "escalations": list(
             child.escalations.select_related("recorded_by", "recorded_by_agency", "social_care", "decided_by")
-        ),
+        )
+        if present["has_escalations"]
+        else [],
         "emergency_accesses": list(
             EmergencyAccess.objects.filter(child=child).select_related("user", "agency").order_by("-granted_at")[:20]
-        ),
+        )
+        if present["has_emergency_accesses"]
+        else [],
+        "cafs": list(
+            Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
+        )
+        if present["has_cafs"]
+        else [],
+        "also": {name: present[f"also_{name}"] for name in also or {}},
     }
+
+
+def _agency_names_of(consents: list) -> None:
+    """Give each consent the names of the agencies it names (`included_agencies`) and excludes
+    (`excluded_agencies`), by name: both lists in one query."""
+    for consent in consents:
+        consent.included_agencies, consent.excluded_agencies = [], []
+    if not consents:
+        return
+    by_id = {consent.pk: consent for consent in consents}
+    included = Consent.agencies_included.through.objects.filter(consent_id__in=by_id).annotate(
+        excluded=Value(False), agency_name=F("agency__name")
+    )
+    excluded = Consent.agencies_excluded.through.objects.filter(consent_id__in=by_id).annotate(
+        excluded=Value(True), agency_name=F("agency__name")
+    )
+    fields = ("consent_id", "excluded", "agency_name")
+    rows = sorted(included.values_list(*fields).union(excluded.values_list(*fields), all=True), key=lambda r: r[2])
+    for consent_id, is_excluded, name in rows:
+        consent = by_id[consent_id]
+        (consent.excluded_agencies if is_excluded else consent.included_agencies).append(name)
 
 
 def _current_and_previous_lead(child: Child) -> dict:
@@ -144,12 +202,14 @@ def escalation_queue_for(user: User, tab: str):
     return escalations.filter(outcome=SafeguardingEscalation.Outcome.PENDING).order_by("decide_by", "pk")
 
 
-def escalation_counts_for(user: User) -> dict | None:
+def escalation_counts_for(user: User, in_social_care: bool | None = None) -> dict | None:
     """For a member of children's social care: how many escalations await a decision, and how many are overdue
-    (one query); None for everyone else."""
+    (one query); None for everyone else. `in_social_care`: the caller has asked access.social_care_agencies_of."""
     from django.db.models import Count
 
-    if not access.social_care_agencies_of(user).exists():
+    if in_social_care is None:
+        in_social_care = access.social_care_agencies_of(user).exists()
+    if not in_social_care:
         return None
     pending = access.escalations_for_social_care(user).filter(outcome=SafeguardingEscalation.Outcome.PENDING)
     return pending.aggregate(awaiting=Count("pk"), overdue=Count("pk", filter=Q(decide_by__lt=timezone.now())))
@@ -194,7 +254,11 @@ def child_index_search(
         criteria |= Q(postcode=normalise_postcode(compact_postcode))
     if not criteria:
         return []
-    candidates = list(Child.objects.filter(criteria).order_by("pk")[:SEARCH_CANDIDATE_LIMIT])
+    # The columns scored and shown (a match shows its name, date of birth, postcode and reference), not whole rows.
+    scored = ("other_names", "surname_key", "date_of_birth", "expected_date_of_delivery", "postcode")
+    candidates = list(
+        Child.objects.filter(criteria).only(*CHILD_LINK_FIELDS, *scored).order_by("pk")[:SEARCH_CANDIDATE_LIMIT]
+    )
     # Two matching details make a likely match; a search on one detail alone needs only that one.
     given = sum(bool(x) for x in (first_name, last_name, date_of_birth, compact_postcode))
     required = 2.5 if given >= 2 else 1.0
@@ -249,17 +313,6 @@ def emergency_accesses_to_show(user: User, days: int = 14):
 
 
 # --- What the child's pages read ------------------------------------------------------------------
-
-
-def caf_versions(child: Child, rights) -> list:
-    """The child's CAF versions, newest first, for those who may read the CAF (additional information)."""
-    from caf.models import Assessment
-
-    if not rights.may_view_additional:
-        return []
-    return list(
-        Assessment.objects.filter(child=child).select_related("assessor", "assessor_agency").order_by("-version")
-    )
 
 
 def caf_of(child: Child, caf_id: str):

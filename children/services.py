@@ -65,7 +65,7 @@ def access_event_record(
     elif rights is not None and rights.agency_ids:
         acting_for = {"agency_id": rights.primary_agency_id}
     else:
-        acting_for = {"agency": access.primary_agency(user)}
+        acting_for = {"agency_id": access.primary_agency_id(user)}  # from the request's memo: no query
     agency_id = acting_for["agency"].pk if acting_for.get("agency") else acting_for.get("agency_id")
     return AccessEvent.objects.create(
         user=user,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.access import ChildNeed
+from config.context_processors import UnreadCount
 from config.pagination import peek_page
 
 from . import selectors, services
@@ -153,8 +154,11 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @child_page(ChildNeed.BASIC, "Child's record")
 def child_detail(request, child, rights):
-    cafs = selectors.caf_versions(child, rights)
-    record = selectors.child_record(child)
+    record = selectors.child_record(
+        child, cafs=rights.may_view_additional, also={"unread": UnreadCount.subquery(request.user)}
+    )
+    # The header's count, asked with the record's first query.
+    record["unread_notifications"] = UnreadCount(request.user, record.pop("also")["unread"])
     for escalation in record["escalations"]:
         escalation.concern_readable = access.may_read_concern(request.user, escalation, rights)
     return _render(
@@ -162,7 +166,6 @@ def child_detail(request, child, rights):
         "children/child_detail.html",
         child,
         rights,
-        cafs=cafs,
         **record,
         **selectors.team_changes_for(
             request.user,

@@ -9,6 +9,7 @@ from agencies import access
 from agencies import selectors as agency_selectors
 from caf import selectors as caf_selectors
 from children import selectors as children_selectors
+from config.context_processors import UnreadCount
 from referrals import selectors as referral_selectors
 
 # --- My work --------------------------------------------------------------------------------------
@@ -19,33 +20,75 @@ HOME_OVERDUE_LENGTH = 20
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = agency_selectors.memberships_of(request.user)
+    memberships = list(agency_selectors.memberships_of(request.user))
+    counts = _home_counts(request.user, [m.agency_id for m in memberships])
     # Ten of the queue on the home page (the queue page has the rest); one row more says whether there is more.
-    queued = list(caf_selectors.actions_queued_for(request.user)[: HOME_QUEUE_LENGTH + 1])
+    # Each list is read only when the counts' query found something in it.
+    queued = (
+        list(caf_selectors.actions_queued_for(request.user)[: HOME_QUEUE_LENGTH + 1]) if counts["has_queued"] else []
+    )
     if queued:
         managed = set(access.agencies_managed_by(request.user).values_list("pk", flat=True))
         for action in queued:
             action.may_assign = action.owner_agency_id in managed
-    overdue = list(caf_selectors.overdue_actions_led_by(request.user)[: HOME_OVERDUE_LENGTH + 1])
+    overdue = (
+        list(caf_selectors.overdue_actions_led_by(request.user)[: HOME_OVERDUE_LENGTH + 1])
+        if counts["has_overdue_actions"]
+        else []
+    )
     return render(
         request,
         "home.html",
         {
             "memberships": memberships,
             "lead_rows": caf_selectors.lead_dashboard(request.user),
-            "named_children": access.children_named_for(request.user).select_related("school")[:50],
-            "my_actions": caf_selectors.actions_owned_by(request.user),
+            "named_children": access.children_named_for(request.user).only(*children_selectors.CHILD_LINK_FIELDS)[:50]
+            if counts["has_named_children"]
+            else [],
+            "my_actions": caf_selectors.actions_owned_by(request.user) if counts["has_my_actions"] else [],
             "queued_actions": queued[:HOME_QUEUE_LENGTH],
             "more_queued": len(queued) > HOME_QUEUE_LENGTH,
             "overdue_actions": overdue[:HOME_OVERDUE_LENGTH],
             "more_overdue": len(overdue) > HOME_OVERDUE_LENGTH,
             "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
-            "referral_counts": referral_selectors.inbox_counts([m.agency_id for m in memberships]),
-            "notifications": agency_selectors.unread_notifications(request.user)[:5],
-            "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user),
-            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
-            "escalation_counts": children_selectors.escalation_counts_for(request.user),
+            "referral_counts": {"awaiting": counts["referrals_awaiting"], "overdue": counts["referrals_overdue"]},
+            # The five newest unread, asked only when the count says there are any.
+            "notifications": agency_selectors.unread_notifications(request.user)[:5] if counts["unread"] else [],
+            # The header's count, from the same query (no second count for the base template).
+            "unread_notifications": UnreadCount(request.user, counts["unread"]),
+            "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user)
+            if counts["has_emergency_accesses"]
+            else [],
+            "manages_an_agency": counts["manages_an_agency"],
+            "escalation_counts": children_selectors.escalation_counts_for(request.user, counts["in_social_care"]),
         },
+    )
+
+
+def _home_counts(user, agency_ids) -> dict:
+    """The home page's counts and yes/no answers in one query of one row: each one the selectors' or the access
+    module's own queryset, asked as a subquery (a round trip fewer for each, and none for a list found empty)."""
+    from django.db.models import Exists
+
+    from agencies.models import User
+
+    referrals = referral_selectors.inbox_count_subqueries(agency_ids, ["awaiting", "overdue"])
+    return (
+        User.objects.filter(pk=user.pk)
+        .values(
+            unread=UnreadCount.subquery(user),
+            referrals_awaiting=referrals["awaiting"],
+            referrals_overdue=referrals["overdue"],
+            manages_an_agency=Exists(access.agencies_managed_by(user)),
+            in_social_care=Exists(access.social_care_agencies_of(user)),
+            # Whether each list has anything to show (most people's home page has few of them).
+            has_queued=Exists(caf_selectors.actions_queued_for(user)),
+            has_overdue_actions=Exists(caf_selectors.overdue_actions_led_by(user)),
+            has_my_actions=Exists(caf_selectors.actions_owned_by(user)),
+            has_named_children=Exists(access.children_named_for(user)),
+            has_emergency_accesses=Exists(children_selectors.emergency_accesses_to_show(user)),
+        )
+        .get()
     )
 
 

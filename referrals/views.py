@@ -6,15 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agencies import access
 from agencies.access import ChildNeed
+from agencies.models import User
 from caf.selectors import answers
 from children import services as child_services
 from children.models import AccessEvent
+from config.context_processors import UnreadCount
 from config.pagination import peek_page
 
 from . import selectors, services
@@ -178,7 +181,16 @@ def inbox(request):
         agency, tab, criteria.get("urgency", ""), criteria.get("sent_from"), criteria.get("sent_to")
     )
     page = peek_page(referrals, request.GET.get("page"), INBOX_PAGE_SIZE)
-    counts = selectors.inbox_counts([agency.pk])
+    # Each tab's count, whether the user manages an agency and the header's unread count: one query of one row.
+    counts = (
+        User.objects.filter(pk=request.user.pk)
+        .values(
+            **selectors.inbox_count_subqueries([agency.pk], selectors.TABS),
+            manages_an_agency=Exists(access.agencies_managed_by(request.user)),
+            unread=UnreadCount.subquery(request.user),
+        )
+        .get()
+    )
     return render(
         request,
         "referrals/inbox.html",
@@ -189,7 +201,8 @@ def inbox(request):
             "tabs": [(key, label, counts[key]) for key, (label, _) in selectors.TABS.items()],
             "page": page,
             "form": filters,
-            "manages_an_agency": access.agencies_managed_by(request.user).exists(),
+            "manages_an_agency": counts["manages_an_agency"],
+            "unread_notifications": UnreadCount(request.user, counts["unread"]),
         },
     )
 

@@ -76,6 +76,7 @@ from .context import (
     is_member,
     may_authorise_override,
     primary_agency,
+    primary_agency_id,
     refuse,
     request_memo,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "forget_request_memo",
     "is_member",
     "primary_agency",
+    "primary_agency_id",
     "refuse",
     "request_memo",
     "MANAGE_AGENCY",

@@ -170,11 +170,13 @@ def emergency_match_tokens(request, results) -> None:
     """Give each index match the user may not see a token for requesting emergency access to it."""
     import secrets
 
+    hidden = [result for result in results if not result.visible]
+    if not hidden:  # nothing to remember: the session is not written
+        return
     matches = dict(request.session.get(EMERGENCY_MATCHES_SESSION_KEY, {}))
-    for result in results:
-        if not result.visible:
-            result.emergency_token = secrets.token_urlsafe(16)
-            matches[result.emergency_token] = result.child.pk
+    for result in hidden:
+        result.emergency_token = secrets.token_urlsafe(16)
+        matches[result.emergency_token] = result.child.pk
     request.session[EMERGENCY_MATCHES_SESSION_KEY] = dict(list(matches.items())[-EMERGENCY_MATCHES_KEPT:])
 
 

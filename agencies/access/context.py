@@ -5,7 +5,7 @@ from contextvars import ContextVar
 
 from django.http import Http404
 
-from ..models import Membership, User
+from ..models import Agency, Membership, User
 from .vocabulary import _Agencies
 
 
@@ -65,10 +65,16 @@ def _read_memberships(user: User) -> _Agencies:
     )
 
 
+def primary_agency_id(user: User) -> int | None:
+    """The id of the agency a user acts for when no other is named: their earliest current membership (read
+    with the user's other agencies, once a request)."""
+    return _memberships(user).primary
+
+
 def primary_agency(user: User):
     """The agency a user acts for when no other is named: their earliest current membership."""
-    membership = Membership.objects.current().filter(user=user).order_by("started_on", "pk").first()
-    return membership.agency if membership else None
+    agency_id = primary_agency_id(user)
+    return Agency.objects.get(pk=agency_id) if agency_id is not None else None
 
 
 def is_member(user: User, agency_id: int, role: str | None = None) -> bool:

@@ -206,3 +206,21 @@ def test_the_child_index_search_costs_the_same_with_3_matches_as_with_30(client_
     many, body = queries()
     assert many == few
     assert lead_professional.full_name in body
+
+
+def test_the_childs_page_asks_nothing_about_lists_that_are_empty(
+    client_for, child, lead_professional, hv_manager, school, housing, teacher
+):
+    client = client_for(lead_professional)
+    url = reverse("child-detail", args=[child.pk])
+    client.get(url)
+    plain = _queries_for(client, url)
+
+    # A sharing decision and an escalation: each list is now read, in one query each, and shown.
+    _lengthen_the_record(child, lead_professional, hv_manager, teacher, school, housing, start=0, how_many=1)
+    page = client.get(url).content.decode()
+    assert "Concern 0" in page and "Mentoring project 0" in page
+    # The consent names its agencies, and the one it excludes, by name.
+    assert "Covers Mentoring project 0, Riverside Primary School." in page
+    assert "Excluded from additional information: Northfield Housing Services." in page
+    assert _queries_for(client, url) > plain
