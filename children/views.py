@@ -74,6 +74,16 @@ CHILDREN_LIST_CAP = 1000
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
     page = peek_page(selectors.children_list_for(request.user), request.GET.get("page"), 50, cap=CHILDREN_LIST_CAP)
+    shown = [child.pk for child in page.object_list]
+    if shown:
+        # The list names these children: one access event for the page view (issue 15).
+        services.access_event_record(
+            request=request,
+            child=None,
+            action=AccessEvent.Action.LIST,
+            what=f"Children list, page {page.number}",
+            children_shown=shown,
+        )
     return render(request, "children/child_list.html", {"page": page, "cap": CHILDREN_LIST_CAP})
 
 

@@ -9,6 +9,8 @@ from agencies import access
 from agencies import selectors as agency_selectors
 from caf import selectors as caf_selectors
 from children import selectors as children_selectors
+from children import services as child_services
+from children.models import AccessEvent
 from config.context_processors import UnreadCount
 from referrals import selectors as referral_selectors
 
@@ -36,33 +38,57 @@ def home(request: HttpRequest) -> HttpResponse:
         if counts["has_overdue_actions"]
         else []
     )
+    lead_rows = caf_selectors.lead_dashboard(request.user)
+    named = (
+        list(access.children_named_for(request.user).only(*children_selectors.CHILD_LINK_FIELDS)[:50])
+        if counts["has_named_children"]
+        else []
+    )
+    my_actions = list(caf_selectors.actions_owned_by(request.user)) if counts["has_my_actions"] else []
+    recent = caf_selectors.recent_changes_for_lead(request.user)
+    emergency = (
+        list(children_selectors.emergency_accesses_to_show(request.user)) if counts["has_emergency_accesses"] else []
+    )
+    shown = _children_shown(
+        [row["child"].pk for row in lead_rows],
+        [child.pk for child in named],
+        [a.assessment.child_id for a in [*my_actions, *queued[:HOME_QUEUE_LENGTH], *overdue[:HOME_OVERDUE_LENGTH]]],
+        [change["child_id"] for change in recent],
+        [access_.child_id for access_ in emergency],
+    )
+    if shown:
+        # The page names these children: one access event says so (issue 15), in the response's transaction.
+        child_services.access_event_record(
+            request=request, child=None, action=AccessEvent.Action.LIST, what="My work", children_shown=shown
+        )
     return render(
         request,
         "home.html",
         {
             "memberships": memberships,
-            "lead_rows": caf_selectors.lead_dashboard(request.user),
-            "named_children": access.children_named_for(request.user).only(*children_selectors.CHILD_LINK_FIELDS)[:50]
-            if counts["has_named_children"]
-            else [],
-            "my_actions": caf_selectors.actions_owned_by(request.user) if counts["has_my_actions"] else [],
+            "lead_rows": lead_rows,
+            "named_children": named,
+            "my_actions": my_actions,
             "queued_actions": queued[:HOME_QUEUE_LENGTH],
             "more_queued": len(queued) > HOME_QUEUE_LENGTH,
             "overdue_actions": overdue[:HOME_OVERDUE_LENGTH],
             "more_overdue": len(overdue) > HOME_OVERDUE_LENGTH,
-            "recent_changes": caf_selectors.recent_changes_for_lead(request.user),
+            "recent_changes": recent,
             "referral_counts": {"awaiting": counts["referrals_awaiting"], "overdue": counts["referrals_overdue"]},
             # The five newest unread, asked only when the count says there are any.
             "notifications": agency_selectors.unread_notifications(request.user)[:5] if counts["unread"] else [],
             # The header's count, from the same query (no second count for the base template).
             "unread_notifications": UnreadCount(request.user, counts["unread"]),
-            "emergency_accesses": children_selectors.emergency_accesses_to_show(request.user)
-            if counts["has_emergency_accesses"]
-            else [],
+            "emergency_accesses": emergency,
             "manages_an_agency": counts["manages_an_agency"],
             "escalation_counts": children_selectors.escalation_counts_for(request.user, counts["in_social_care"]),
         },
     )
+
+
+def _children_shown(*groups) -> list[int]:
+    """The ids of the children a page names, each once, in the order the page shows them."""
+    return list(dict.fromkeys(child_id for group in groups for child_id in group if child_id is not None))
 
 
 def _home_counts(user, agency_ids) -> dict:

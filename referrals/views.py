@@ -181,6 +181,17 @@ def inbox(request):
         agency, tab, criteria.get("urgency", ""), criteria.get("sent_from"), criteria.get("sent_to")
     )
     page = peek_page(referrals, request.GET.get("page"), INBOX_PAGE_SIZE)
+    shown = list(dict.fromkeys(referral.child_id for referral in page.object_list))
+    if shown:
+        # The inbox names these children: one access event for the page view (issue 15).
+        child_services.access_event_record(
+            request=request,
+            child=None,
+            action=AccessEvent.Action.LIST,
+            what=f"Referral inbox of {agency.name}, {tab}, page {page.number}"[:200],
+            children_shown=shown,
+            agency=agency,
+        )
     # Each tab's count, whether the user manages an agency and the header's unread count: one query of one row.
     counts = (
         User.objects.filter(pk=request.user.pk)
