@@ -1129,11 +1129,6 @@ def is_member(user: User, agency_id: int, role: str | None = None) -> bool:
 # feed are public and need no check here.
 
 
-def get_agency_for_directory_editing(user: User, agency_id: int) -> Agency:
-    """The agency, if this user manages it (and so may edit its information sheet and services); else 404."""
-    return get_agency_for_manager(user, agency_id)
-
-
 def get_service_for_editing(user: User, service_id: int):
     """A directory service of an agency this user manages; 404 otherwise."""
     from directory.models import Service

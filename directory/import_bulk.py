@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from agencies.models import normalise_postcode
 
-from .models import Location, OpeningTime, Postcode, Service, ServiceLocation
+from .models import Contact, Location, OpeningTime, Postcode, Service, ServiceLocation
 
 REASON = "Imported from an Open Referral UK feed"
 
@@ -50,7 +50,7 @@ def _m2m_history(service_pks: dict, rows: list, field: str) -> None:
 
 def create_new(importer, items: list) -> list:
     """Create every record of `items` ((label, record) pairs, all new here); return those left to do one by one."""
-    from .importer import _assured, _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
+    from .importer import _assured, _contacts, _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
 
     prepared = []
     slow = []
@@ -72,6 +72,12 @@ def create_new(importer, items: list) -> list:
             service = Service(agency=agency, uuid=record["id"], confirmed_at=_assured(fields), **fields)
             service.full_clean(validate_unique=False, validate_constraints=False)
             sessions = _sessions(own, notes)
+            contacts = []
+            for position, data in enumerate(_contacts(record, notes), start=1):
+                data = dict(data)
+                contact = Contact(uuid=data.pop("uuid"), position=position, **data)
+                contact.full_clean(exclude=["service"], validate_unique=False, validate_constraints=False)
+                contacts.append(contact)
             built_places = []
             for place in places:
                 place = dict(place)
@@ -86,15 +92,18 @@ def create_new(importer, items: list) -> list:
         except ValidationError:
             slow.append((label, record))  # the one-at-a-time path gives the reason
             continue
-        prepared.append((label, record, notes, service, types, outcomes, others, sessions, built_places))
+        prepared.append((label, record, notes, service, types, outcomes, others, sessions, built_places, contacts))
     if not prepared:
         return slow
     location_ids = [str(loc.uuid) for p in prepared for loc, _, _ in p[8]]
     link_ids = [link for p in prepared for _, link, _ in p[8]]
+    contact_ids = [str(c.uuid) for p in prepared for c in p[9]]
     if (
         len(set(location_ids)) != len(location_ids)
+        or len(set(contact_ids)) != len(contact_ids)
         or Location.objects.filter(uuid__in=location_ids).exists()
         or ServiceLocation.objects.filter(uuid__in=link_ids).exists()
+        or (contact_ids and Contact.objects.filter(uuid__in=contact_ids).exists())
     ):
         # Places shared between services, or already here: the careful path links them.
         return slow + [(label, record) for label, record, *_ in prepared]
@@ -165,21 +174,18 @@ def _insert(prepared: list) -> None:
         }
     rows = []
     for p in prepared:
-        for session in {(s.day, s.week_of_month, s.opens_at, s.closes_at) for s in p[7]}:
-            rows.append(_row(session, service_id=p[3].pk, link_id=None))
+        for session in dict.fromkeys(p[7]):
+            rows.append(OpeningTime(service_id=p[3].pk, service_location_id=None, **session.fields()))
         for _, link_uuid, sessions in p[8]:
-            for session in {(s.day, s.week_of_month, s.opens_at, s.closes_at) for s in sessions}:
-                rows.append(_row(session, service_id=p[3].pk, link_id=link_pks[str(link_uuid)]))
+            for session in dict.fromkeys(sessions):
+                rows.append(
+                    OpeningTime(service_id=p[3].pk, service_location_id=link_pks[str(link_uuid)], **session.fields())
+                )
     bulk_create_with_history(rows, OpeningTime, default_change_reason=REASON, default_date=now)
-
-
-def _row(session, *, service_id, link_id) -> OpeningTime:
-    day, week, opens_at, closes_at = session
-    return OpeningTime(
-        service_id=service_id,
-        service_location_id=link_id,
-        day=day,
-        week_of_month=week,
-        opens_at=opens_at,
-        closes_at=closes_at,
-    )
+    contacts = []
+    for p in prepared:
+        for contact in p[9]:
+            contact.service_id = p[3].pk
+            contacts.append(contact)
+    if contacts:
+        bulk_create_with_history(contacts, Contact, default_change_reason=REASON, default_date=now)

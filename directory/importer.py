@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 
@@ -272,23 +272,45 @@ def _age(value, name: str, notes: list) -> int | None:
     return int(number)
 
 
+SCHEDULE_DROPPED = ("schedule_link", "attending_type", "until", "count", "wkst", "byweekno", "byyearday", "timezone")
+
+
+def _schedule_date(item: dict, name: str, label: str, notes: list):
+    value = item.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        notes.append(f"{label}/{name}: {value!r} is not a date; not kept")
+        return None
+
+
 def _sessions(schedules: list, notes: list, where: str = "") -> list:
+    """The feed's schedules as sessions: weekly (every `interval` weeks) on days of the week, or monthly on
+    the nth day of the week (2MO, -1FR) or on days of the month (bymonthday), with their dates and text."""
+    from .models import OpeningTime
+
     sessions = []
     for index, item in enumerate(schedules, start=1):
         label = f"schedules/{index}{where}"
         freq = (item.get("freq") or "WEEKLY").upper()
-        if not (item.get("byday") and item.get("opens_at") and item.get("closes_at")):
+        byday, bymonthday = item.get("byday"), item.get("bymonthday")
+        if not ((byday or bymonthday) and item.get("opens_at") and item.get("closes_at")):
             text = item.get("description") or item.get("notes") or ""
             notes.append(
                 f"{label}: no day and times to keep" + (f" (its text “{text[:80]}” is in the notes)" if text else "")
             )
             continue
-        if freq not in ("WEEKLY", "MONTHLY") or (item.get("interval") not in (None, 1)):
-            notes.append(f"{label}: every {item.get('interval')} {freq.lower()} is not kept (only weekly or monthly)")
+        if freq not in ("WEEKLY", "MONTHLY"):
+            notes.append(f"{label}: freq {freq} is not kept (only WEEKLY or MONTHLY)")
             continue
-        if item.get("bymonthday"):
-            notes.append(f"{label}: days of the month ({item['bymonthday']}) are not kept")
+        raw_interval = item.get("interval")
+        interval = 1 if raw_interval in (None, "") else float(raw_interval)
+        if interval != int(interval) or not 1 <= interval <= 52:
+            notes.append(f"{label}: an interval of {raw_interval} is not kept (a whole number from 1 to 52)")
             continue
+        interval = int(interval)
         try:
             opens, closes = _time(item["opens_at"]), _time(item["closes_at"])
         except ValueError as error:
@@ -297,23 +319,110 @@ def _sessions(schedules: list, notes: list, where: str = "") -> list:
         if closes <= opens:
             notes.append(f"{label}: closes at or before it opens ({item['opens_at']} to {item['closes_at']}); not kept")
             continue
-        for code in str(item["byday"]).split(","):
-            code = code.strip().upper()
-            match = re.fullmatch(r"([+-]?[1-4]|-1)?(MO|TU|WE|TH|FR|SA|SU)", code)
-            if not match:
-                notes.append(f"{label}: unknown day {code!r}; not kept")
+        dates = {
+            "starts_on": _schedule_date(item, "dtstart", label, notes),
+            "valid_from": _schedule_date(item, "valid_from", label, notes),
+            "valid_to": _schedule_date(item, "valid_to", label, notes),
+        }
+        if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
+            notes.append(f"{label}: valid_to is before valid_from; not kept")
+            continue
+        common = dict(opens_at=opens, closes_at=closes, interval=interval, **dates)
+        found = []
+        if bymonthday:
+            if freq != "MONTHLY" or byday:
+                notes.append(f"{label}: bymonthday is kept only with freq MONTHLY and no byday; not kept")
                 continue
-            week = int(match[1]) if match[1] else None
-            if freq == "WEEKLY" and week:
-                week = None
-            if week is not None and week not in (1, 2, 3, 4, -1):
-                notes.append(f"{label}: {code} is not kept (first to fourth, or last, week only)")
-                continue
-            sessions.append(services.Session(DAYS_BY_CODE[match[2]], opens, closes, week))
-        for dropped in ("valid_from", "valid_to", "dtstart", "schedule_link", "attending_type"):
+            for part in str(bymonthday).split(","):
+                part = part.strip()
+                if not re.fullmatch(r"[+-]?[0-9]{1,2}", part) or not (1 <= abs(int(part)) <= 31):
+                    notes.append(f"{label}: day of the month {part!r} is not kept (1 to 31, or -1 to -31)")
+                    continue
+                found.append(services.Session(day=None, day_of_month=int(part), **common))
+        else:
+            for code in str(byday).split(","):
+                code = code.strip().upper()
+                match = re.fullmatch(r"([+-]?[0-9])?(MO|TU|WE|TH|FR|SA|SU)", code)
+                if not match:
+                    notes.append(f"{label}: unknown day {code!r}; not kept")
+                    continue
+                week = int(match[1]) if match[1] else None
+                if freq == "WEEKLY" and week:
+                    notes.append(f"{label}: {code} with freq WEEKLY is kept as every {match[2]}")
+                    week = None
+                if freq == "MONTHLY" and week is None:
+                    notes.append(f"{label}: MONTHLY on every {code} is kept as weekly")
+                if week is not None and week not in (1, 2, 3, 4, -1):
+                    notes.append(f"{label}: {code} is not kept (first to fourth, or last, week only)")
+                    continue
+                found.append(services.Session(day=DAYS_BY_CODE[match[2]], week_of_month=week, **common))
+        text = (item.get("description") or "").strip()
+        if len(text) > 500:
+            notes.append(f"{label}/description: cut to 500 characters")
+            text = text[:500]
+        for session in found:
+            # A description that only says what the fields say (as our own feed sends) is not kept twice.
+            written = str(OpeningTime(**session.fields()))
+            sessions.append(replace(session, description="" if text == written else text))
+        for dropped in SCHEDULE_DROPPED:
             if item.get(dropped):
                 notes.append(f"{label}/{dropped}: not kept")
     return sessions
+
+
+def _contacts(record: dict, notes: list) -> list[dict]:
+    """The record's contacts with their telephone numbers, keyed by the feed's contact ids."""
+    from django.core.validators import validate_email
+
+    from agencies.models import UK_PHONE
+
+    from .openreferral import derived_id
+
+    contacts, seen = [], set()
+    for index, item in enumerate(record.get("contacts") or [], start=1):
+        label = f"contacts/{index}"
+        key = str(item.get("id") or "")
+        try:
+            key = str(uuid.UUID(key))
+        except ValueError:
+            kept = derived_id(record["id"], f"contact:{key or index}")
+            notes.append(f"{label}/id: {key!r} is not a UUID; kept as {kept}")
+            key = kept
+        if key in seen:
+            notes.append(f"{label}: the same id as an earlier contact; not kept")
+            continue
+        phones = []
+        for number_index, phone in enumerate(item.get("phones") or [], start=1):
+            number = str(phone.get("number") or "").strip()
+            if not number:
+                continue
+            try:
+                UK_PHONE(number)
+            except ValidationError:
+                notes.append(f"{label}/phones/{number_index}: {number!r} is not a UK telephone number; not kept")
+                continue
+            phones.append(number)
+            for dropped in ("extension", "type", "description", "languages"):
+                if phone.get(dropped):
+                    notes.append(f"{label}/phones/{number_index}/{dropped}: not kept")
+        email = str(item.get("email") or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                notes.append(f"{label}/email: {email!r} is not an email address; not kept")
+                email = ""
+        fields = {"name": str(item.get("name") or ""), "title": str(item.get("title") or "")}
+        for name in ("name", "title"):
+            if len(fields[name]) > 150:
+                notes.append(f"{label}/{name}: cut to 150 characters")
+                fields[name] = fields[name][:150]
+        if not (fields["name"] or fields["title"] or email or phones):
+            notes.append(f"{label}: no name, role, email or telephone number to keep")
+            continue
+        seen.add(key)
+        contacts.append({"uuid": key, **fields, "email": email, "phones": "\n".join(phones)[:500]})
+    return contacts
 
 
 def _taxonomy_terms(record: dict, report: ImportReport, notes: list, cache: dict | None = None) -> tuple:
@@ -385,13 +494,6 @@ def _create_term(term_id: str, term: dict, report: ImportReport) -> TaxonomyTerm
 
 
 def _fields_from(record: dict, notes: list) -> dict:
-    contacts = record.get("contacts") or []
-    contact = contacts[0] if contacts else {}
-    phones = contact.get("phones") or []
-    if len(contacts) > 1:
-        notes.append(f"contacts: {len(contacts) - 1} contact(s) after the first not kept")
-    if len(phones) > 1:
-        notes.append(f"contacts/1/phones: {len(phones) - 1} telephone number(s) after the first not kept")
     cost_options = record.get("cost_options") or []
     costs = []
     for option in cost_options:
@@ -411,7 +513,6 @@ def _fields_from(record: dict, notes: list) -> dict:
         notes.append(f"languages: {nameless} without a name not kept")
     areas = [a.get("name") or a.get("description") or a.get("extent") or "" for a in record.get("service_areas") or []]
     funding = [f.get("source") or "" for f in record.get("funding") or []]
-    phone = phones[0].get("number", "") if phones else ""
     fields = {
         "name": record["name"].strip()[:200],
         "description": record.get("description") or "",
@@ -421,9 +522,7 @@ def _fields_from(record: dict, notes: list) -> dict:
         "cost": cost,
         "languages": ", ".join(dict.fromkeys(languages))[:300],
         "url": record.get("url") or "",
-        "contact_name": (contact.get("name") or "")[:150],
-        "contact_phone": phone,
-        "contact_email": record.get("email") or contact.get("email") or "",
+        "contact_email": record.get("email") or "",
         "schedule_notes": (next((s.get("notes") for s in record.get("schedules") or [] if s.get("notes")), "") or "")[
             :300
         ],
@@ -438,12 +537,6 @@ def _fields_from(record: dict, notes: list) -> dict:
         if len(fields[name]) > limit:
             notes.append(f"{name}: cut to {limit} characters")
             fields[name] = fields[name][:limit]
-    if phone:
-        try:
-            Service._meta.get_field("contact_phone").run_validators(phone)
-        except ValidationError:
-            notes.append(f"contacts/1/phones/1: {phone!r} is not a UK telephone number; not kept")
-            fields["contact_phone"] = ""
     fields["minimum_age"] = _age(record.get("minimum_age"), "minimum_age", notes)
     fields["maximum_age"] = _age(record.get("maximum_age"), "maximum_age", notes)
     return fields
@@ -606,6 +699,27 @@ def _full(service_pk: int) -> dict:
     return _comparable(service_full(service))
 
 
+def _set_contacts(service: Service, contacts: list[dict], notes: list) -> None:
+    """Make the service's contacts those of the record; a contact id another service already has is re-keyed."""
+    from .models import Contact
+    from .openreferral import derived_id
+
+    taken = set(
+        Contact.objects.filter(uuid__in=[c["uuid"] for c in contacts])
+        .exclude(service=service)
+        .values_list("uuid", flat=True)
+    )
+    taken = {str(u) for u in taken}
+    mine = []
+    for index, contact in enumerate(contacts, start=1):
+        if contact["uuid"] in taken:
+            kept = derived_id(service.uuid, f"contact:{contact['uuid']}")
+            notes.append(f"contacts/{index}/id: {contact['uuid']} is another service's contact; kept as {kept}")
+            contact = dict(contact, uuid=kept)
+        mine.append(contact)
+    services.service_contacts_set(actor=None, service=service, contacts=mine)
+
+
 def _set_places(service: Service, places: list[dict], notes: list) -> None:
     """Make the service's places those of the record, keyed by the feed's location and link ids."""
     links = {str(link.uuid): link for link in service.service_locations.select_related("location")}
@@ -651,6 +765,7 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
         fields = _fields_from(record, notes)
         types, outcome_terms, others = _taxonomy_terms(record, report, notes)
         places = _locations(record, notes)
+        contacts = _contacts(record, notes)
         linked = {p["link_uuid"] for p in places}
         own_schedules = [
             s
@@ -673,6 +788,7 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
                 **fields,
             )
             service.other_terms.set(others)
+            _set_contacts(service, contacts, notes)
             _set_places(service, places, notes)
             report.add(label, "created", notes)
             return
@@ -688,6 +804,7 @@ def import_record(record: dict, report: ImportReport, label: str, orgs: Organisa
         )
         if set(existing.other_terms.values_list("pk", flat=True)) != {t.pk for t in others}:
             existing.other_terms.set(others)
+        _set_contacts(existing, contacts, notes)
         _set_places(existing, places, notes)
         after = _full(existing.pk)
         if before == after:

@@ -5,7 +5,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
@@ -62,12 +62,29 @@ def practitioner_profile_of(user: User) -> PractitionerProfile:
         return PractitionerProfile(user=user)
 
 
+# Sessions in the order people read them (and the feed sends them): by day, then by what they are.
+SESSION_ORDER = (
+    F("day").asc(nulls_last=True),
+    F("week_of_month").asc(nulls_first=True),
+    "day_of_month",
+    "opens_at",
+    "closes_at",
+    "interval",
+    "starts_on",
+    "valid_from",
+    "valid_to",
+    "description",
+)
+
+
 def services_of(agency: Agency):
     return agency.directory_services.prefetch_related(
         "types",
         "outcomes",
-        "opening_times",
+        "contacts",
+        Prefetch("opening_times", queryset=OpeningTime.objects.order_by(*SESSION_ORDER)),
         Prefetch("service_locations", queryset=ServiceLocation.objects.select_related("location")),
+        Prefetch("service_locations__opening_times", queryset=OpeningTime.objects.order_by(*SESSION_ORDER)),
     ).order_by("name")
 
 
@@ -125,7 +142,7 @@ def _agency_entry(agency: Agency) -> dict:
         "outcome_names": [outcome_terms[c].name for c in sorted(outcome_terms)],
         "minimum_age": minimum,
         "maximum_age": maximum,
-        "days": sorted({r.day for r in rows}),
+        "days": sorted({r.day for r in rows if r.day}),
         "confirmed_at": profile.confirmed_at.isoformat() if profile.confirmed_at else None,
         "details": _details(
             ("Services offered", offered),
@@ -157,6 +174,7 @@ def _service_entry(service: Service) -> dict:
     outcome_terms = list(service.outcomes.all())
     rows = list(service.opening_times.all())
     links = list(service.service_locations.all())
+    contacts = list(service.contacts.all())
     profile = service.agency.directory_profile
     return {
         "kind": "service",
@@ -170,7 +188,7 @@ def _service_entry(service: Service) -> dict:
         "outcome_names": [t.name for t in outcome_terms],
         "minimum_age": service.minimum_age,
         "maximum_age": service.maximum_age,
-        "days": sorted({r.day for r in rows}),
+        "days": sorted({r.day for r in rows if r.day}),
         "confirmed_at": service.confirmed_at.isoformat() if service.confirmed_at else None,
         "details": _details(
             ("Provided by", service.agency.name),
@@ -186,12 +204,18 @@ def _service_entry(service: Service) -> dict:
             ("Accessibility", "\n".join(_accessibility_lines(links))),
             ("How to access it", service.how_to_access),
             ("How to refer", profile.how_to_refer),
-            ("Contact", service.contact_name),
-            ("Telephone", service.contact_phone or service.agency.phone),
-            ("Email", service.contact_email or service.agency.email),
+            ("Contacts", "\n".join(_contact_line(c) for c in contacts)),
+            ("Telephone", "" if any(c.phone_list for c in contacts) else service.agency.phone),
+            ("Email", service.contact_email or ("" if any(c.email for c in contacts) else service.agency.email)),
             ("Web page", service.url),
         ),
     }
+
+
+def _contact_line(contact) -> str:
+    who = ", ".join(part for part in (contact.name, contact.title) if part)
+    how = ", ".join([*contact.phone_list, *([contact.email] if contact.email else [])])
+    return ": ".join(part for part in (who, how) if part)
 
 
 def _place(location) -> dict:
@@ -257,7 +281,8 @@ def draft_entries(directory: Directory):
             Prefetch("agency__directory_services", queryset=active_services),
             "service__types",
             "service__outcomes",
-            "service__opening_times",
+            Prefetch("service__opening_times", queryset=OpeningTime.objects.order_by(*SESSION_ORDER)),
+            "service__contacts",
             Prefetch("service__service_locations", queryset=ServiceLocation.objects.select_related("location")),
             Prefetch("practitioner__memberships", queryset=Membership.objects.select_related("agency")),
         )
@@ -658,8 +683,9 @@ def _full_service_prefetches(prefix: str = ""):
         Prefetch(f"{prefix}types", queryset=terms_with_taxonomy),
         Prefetch(f"{prefix}outcomes", queryset=terms_with_taxonomy),
         Prefetch(f"{prefix}other_terms", queryset=terms_with_taxonomy),
-        Prefetch(f"{prefix}opening_times", queryset=OpeningTime.objects.order_by("day", "week_of_month", "opens_at")),
+        Prefetch(f"{prefix}opening_times", queryset=OpeningTime.objects.order_by(*SESSION_ORDER)),
         Prefetch(f"{prefix}service_locations", queryset=ServiceLocation.objects.select_related("location")),
+        f"{prefix}contacts",
     ]
 
 
