@@ -376,6 +376,21 @@ class OpeningTime(models.Model):
         return text
 
 
+# Sessions in the order people read them (and the feed sends them): by day, then by what they are.
+SESSION_ORDER = (
+    models.F("day").asc(nulls_last=True),
+    models.F("week_of_month").asc(nulls_first=True),
+    "day_of_month",
+    "opens_at",
+    "closes_at",
+    "interval",
+    "starts_on",
+    "valid_from",
+    "valid_to",
+    "description",
+)
+
+
 class Contact(models.Model):
     """Someone to contact about a service (Open Referral's contact), with their telephone numbers."""
 

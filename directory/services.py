@@ -12,7 +12,7 @@ from agencies import services as agency_services
 from agencies.history import has_changes, m2m_differs
 from agencies.models import Agency, User
 
-from . import selectors
+from . import selectors, snapshot
 from .models import (
     SETTING_KINDS,
     AgencyProfile,
@@ -374,7 +374,7 @@ def directory_publish(*, actor: User | None, directory: Directory) -> DirectoryV
     """Freeze the draft as the next numbered, dated version; earlier versions are kept unchanged."""
     # Lock the directory so two co-ordinators publishing at once cannot take the same number.
     Directory.objects.select_for_update().get(pk=directory.pk)
-    content = selectors.directory_snapshot(directory)
+    content = snapshot.directory_snapshot(directory)
     if not any(section["entries"] for section in content["sections"]):
         raise ValidationError("Add at least one entry before publishing the directory")
     changes = selectors.directory_changes(directory, content)

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 
-from . import selectors, services
+from . import openreferral_selectors, selectors, services
+from . import snapshot as snapshot_reads
 from .forms import (
     AgencySheetForm,
     ContactForm,
@@ -425,13 +426,17 @@ def directory_start(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 def directory_draft(request: HttpRequest, directory_id: int) -> HttpResponse:
     directory = access.get_directory_for_coordinator(request.user, directory_id)
-    entries = list(selectors.draft_entries(directory))
-    snapshot = selectors.directory_snapshot(directory, entries)
+    entries = list(snapshot_reads.draft_entries(directory))
+    snapshot = snapshot_reads.directory_snapshot(directory, entries)
     sections = [(None, [])] + [(section, []) for section in directory.sections.all()]
     by_section = {s.pk if s else None: items for s, items in sections}
     for entry in entries:
         by_section[entry.section_id].append(
-            {"entry": entry, "data": selectors.entry_as_data(entry), "listed": selectors.entry_is_listed(entry)}
+            {
+                "entry": entry,
+                "data": snapshot_reads.entry_as_data(entry),
+                "listed": snapshot_reads.entry_is_listed(entry),
+            }
         )
     stale = {e.pk for e in selectors.stale_entries(entries)}
     return render(
@@ -599,7 +604,7 @@ def import_list(request: HttpRequest, agency_id: int) -> HttpResponse:
         else:
             messages.success(request, f"The import of {run.source} has started")
             return redirect("directory-import", setting.pk, run.pk)
-    runs = selectors.import_runs_of(setting)
+    runs = openreferral_selectors.import_runs_of(setting)
     return render(
         request, "directory/import_list.html", {"nav": "directory", "setting": setting, "form": form, "runs": runs}
     )

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from agencies.models import Agency
 from directory import services as directory_services
-from directory.harvest import import_run_work
+from directory.importing.harvest import import_run_work
 from directory.models import (
     AgencyProfile,
     Contact,
@@ -318,7 +318,7 @@ def test_a_file_that_is_not_a_feed_is_refused_and_nothing_is_written(tmp_path, d
 
 
 def test_the_bundled_schema_is_the_pinned_one():
-    from directory.importer import SCHEMA_DIR
+    from directory.importing.reading import SCHEMA_DIR
 
     from .test_openreferral import SCHEMAS
 

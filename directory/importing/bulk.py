@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from agencies.models import normalise_postcode
 
-from .models import Contact, Location, OpeningTime, Postcode, Service, ServiceLocation
+from ..models import Contact, Location, OpeningTime, Postcode, Service, ServiceLocation
 
 REASON = "Imported from an Open Referral UK feed"
 
@@ -50,7 +50,8 @@ def _m2m_history(service_pks: dict, rows: list, field: str) -> None:
 
 def create_new(importer, items: list) -> list:
     """Create every record of `items` ((label, record) pairs, all new here); return those left to do one by one."""
-    from .importer import _assured, _contacts, _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
+    from .fields import _contacts, _fields_from, _locations, _sessions, _taxonomy_terms
+    from .importer import _assured, _organisation
 
     prepared = []
     slow = []
