@@ -11,6 +11,7 @@ one-at-a-time path, so a record still fails alone.
 """
 
 import uuid
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -48,6 +49,21 @@ def _m2m_history(service_pks: dict, rows: list, field: str) -> None:
     )
 
 
+def _all_known(importer, record: dict) -> bool:
+    """Whether the record's organisation and every taxonomy term it names are already in the run's caches."""
+    org = record.get("organization") if isinstance(record.get("organization"), dict) else {}
+    key = str(org.get("id") or record.get("organization_id") or "")
+    if not key or key not in importer.agencies:
+        return False
+    if record.get("organization_id") and org.get("id") and str(record["organization_id"]) != str(org["id"]):
+        return False
+    for attribute in record.get("attributes") or []:
+        term_id = attribute.get("taxonomy_term_id") or (attribute.get("taxonomy_term") or {}).get("id")
+        if term_id and str(term_id).lower() not in importer.terms:
+            return False
+    return True
+
+
 def create_new(importer, items: list) -> list:
     """Create every record of `items` ((label, record) pairs, all new here); return those left to do one by one."""
     from .fields import _contacts, _fields_from, _locations, _sessions, _taxonomy_terms
@@ -58,8 +74,10 @@ def create_new(importer, items: list) -> list:
     for label, record in items:
         notes: list[str] = []
         try:
-            with transaction.atomic():
-                # Organisations and unknown terms are few: made (or found) one at a time, and remembered.
+            # Organisations and unknown terms are few: made (or found) one at a time, in a savepoint, and
+            # remembered; a record whose organisation and terms are already known writes nothing here, so
+            # needs no savepoint (two statements a record saved).
+            with nullcontext() if _all_known(importer, record) else transaction.atomic():
                 agency = importer.agency_for(record, notes, _organisation)
                 fields = _fields_from(record, notes)
                 types, outcomes, others = _taxonomy_terms(record, importer.report, notes, cache=importer.terms)
@@ -71,7 +89,8 @@ def create_new(importer, items: list) -> list:
                 if not s.get("service_at_location_id") or s.get("service_at_location_id") not in linked
             ]
             service = Service(agency=agency, uuid=record["id"], confirmed_at=_assured(fields), **fields)
-            service.full_clean(validate_unique=False, validate_constraints=False)
+            # The agency was just found or made: checking that it exists would cost a query a record.
+            service.full_clean(exclude=["agency"], validate_unique=False, validate_constraints=False)
             sessions = _sessions(own, notes)
             contacts = []
             for position, data in enumerate(_contacts(record, notes), start=1):

@@ -198,3 +198,29 @@ def test_the_public_page_shows_every_contact_and_the_times_in_plain_english(
     assert "Duty health visitor: 01632 960 303, hv@northfield.example.org" in page
     assert "Sam Okafor, Clinic lead: 01632 960 404, 07700 900 123" in page
     assert "The 15th of every month 10:00 to 12:00" in page and "Tuesday 09:30 to 11:30" in page
+
+
+def test_the_api_day_and_time_filters_answer_rightly_for_every_kind_of_session(client, listed_service, other_manager):
+    """The fixture's service runs on Tuesdays 09:30 to 11:30; each added session is tried on its own."""
+    services.service_update(
+        actor=other_manager, service=listed_service, sessions=[Session(None, time(18), time(20), day_of_month=15)]
+    )
+
+    def found(query):
+        listing = client.get(f"/openreferral/services?{query}").json()["contents"]
+        return [item["id"] for item in listing] == [str(listed_service.uuid)]
+
+    # On a date of the month: no day of the week, so no day filter finds it; its times do.
+    assert not any(found(f"day={code}") for code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"))
+    assert found("start_time=17:30&end_time=20:00") and not found("start_time=18:30")
+    # The last Friday of the month and every other Thursday run on those days.
+    services.service_update(
+        actor=other_manager,
+        service=listed_service,
+        sessions=[
+            Session(5, time(13), time(14), week_of_month=-1),
+            Session(4, time(9), time(10), interval=2, starts_on=date(2027, 1, 7)),
+        ],
+    )
+    assert found("day=FR") and found("day=TH") and not found("day=TU")
+    assert found("day=FR&start_time=13:00&end_time=14:00") and not found("day=TH&start_time=13:00")
