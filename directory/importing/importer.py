@@ -24,7 +24,7 @@ from .fields import (
     _sessions,
     _taxonomy_terms,
 )
-from .reading import _service_validator, iter_feed_file, read_feed
+from .reading import _service_validator, fast_service_check, iter_feed_file, read_feed
 from .report import ImportReport
 
 # Records committed together: one transaction per batch, one savepoint per record.
@@ -267,6 +267,7 @@ class Importer:
 
     def __init__(self, report: ImportReport | None = None, orgs: Organisations | None = None, seen_ids=None):
         self.validator = _service_validator()
+        self.quick_check = fast_service_check()
         self.report = report or ImportReport()
         self.orgs = orgs or Organisations()
         self.seen_ids: dict[str, int] = dict(seen_ids or {})
@@ -301,7 +302,9 @@ class Importer:
         if nul:
             self.report.add(label, "rejected", reason=f"{nul}: contains a NUL character")
             return None
-        errors = sorted(self.validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        errors = []
+        if self.quick_check is None or not self.quick_check(record):
+            errors = sorted(self.validator.iter_errors(record), key=lambda e: list(e.absolute_path))
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.absolute_path) or "the record"
