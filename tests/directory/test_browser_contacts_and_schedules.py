@@ -92,7 +92,7 @@ def test_the_contact_and_times_forms_work_without_javascript(page_without_js, ot
     page.sign_in(other_manager.email, password)
     page.visit(f"/directory/services/{listed_service.pk}/times/add/")
     page.get_by_label("Once a month on a day of the week, like the first Tuesday").check()
-    page.get_by_label("Day of the week").select_option(label="Friday")
+    page.get_by_label("Day of the week", exact=True).select_option(label="Friday")
     page.get_by_label("Which one in the month").select_option(label="Last")
     page.get_by_label("Starts at").fill("13:00")
     page.get_by_label("Ends at").fill("14:00")
