@@ -309,9 +309,9 @@ def search_version(content: dict, filters: PublicFilters) -> list[dict]:
 
 
 def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
-    """Every change to the agency's information sheet, its services, their places and their opening times,
-    newest first."""
-    from .models import Location
+    """Every change to the agency's information sheet, its services, their places, contacts and opening
+    times, newest first."""
+    from .models import Contact, Location
 
     service_ids = set(Service.history.filter(agency_id=agency.pk).values_list("id", flat=True))
     profile_ids = set(AgencyProfile.history.filter(agency_id=agency.pk).values_list("id", flat=True))
@@ -323,6 +323,7 @@ def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
             "history_user"
         ),
         *Location.history.filter(id__in=location_ids).select_related("history_user"),
+        *Contact.history.filter(service_id__in=service_ids).select_related("history_user"),
     ]
     records.sort(key=lambda r: r.history_date, reverse=True)
     # A service's name as last recorded, even after it was deleted, for its opening times.
@@ -338,6 +339,8 @@ def agency_sheet_history(agency: Agency) -> list[HistoryEntry]:
             return f"Service “{record.name}”"
         if record.instance_type.__name__ == "Location":
             return f"Place “{record.instance}”"
+        if record.instance_type.__name__ == "Contact":
+            return f"Contact of “{names.get(record.service_id, 'a service')}” ({record.instance})"
         if record.service_id:
             return f"Opening time of “{names.get(record.service_id, 'a service')}” ({record.instance})"
         return f"Opening time of the agency ({record.instance})"
