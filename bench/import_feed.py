@@ -31,6 +31,7 @@ def parse_args():
     parser.add_argument("--services", type=int, default=18_000, help="services in the feed (default 18,000)")
     parser.add_argument("--organisations", type=int, default=600, help="organisations (default 600)")
     parser.add_argument("--again", action=argparse.BooleanOptionalAction, default=True, help="import it twice")
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the first import to FILE")
     return parser.parse_args()
 
 
@@ -143,6 +144,27 @@ def feed_record(n: int, organisations: int) -> dict:
                 "closes_at": "12:00",
                 "description": "First Saturday of the month",
             },
+            {
+                "id": _id("sch", n, 2),
+                "service_id": service_id,
+                "freq": "MONTHLY",
+                "bymonthday": "15",
+                "opens_at": "18:00",
+                "closes_at": "19:30",
+                "description": "Parents' evening on the 15th",
+            },
+            {
+                "id": _id("sch", n, 3),
+                "service_id": service_id,
+                "freq": "WEEKLY",
+                "interval": 2,
+                "byday": "FR",
+                "dtstart": "2027-01-08",
+                "valid_from": "2027-01-01",
+                "valid_to": "2027-07-31",
+                "opens_at": "13:00",
+                "closes_at": "14:00",
+            },
         ],
         "service_at_locations": links,
         "languages": [{"id": _id("lang", n, 0), "name": "English"}, {"id": _id("lang", n, 1), "name": "Polish"}],
@@ -155,7 +177,16 @@ def feed_record(n: int, organisations: int) -> dict:
                 "name": "Duty worker",
                 "email": f"duty{n}@example.org",
                 "phones": [{"id": _id("phone", n), "number": "01632 960 123"}],
-            }
+            },
+            {
+                "id": _id("contact", n, 1),
+                "name": "Sam Okafor",
+                "title": "Family worker",
+                "phones": [
+                    {"id": _id("phone", n, 1), "number": "01632 960 124"},
+                    {"id": _id("phone", n, 2), "number": "07700 900 124"},
+                ],
+            },
         ],
         "attributes": [
             {
@@ -192,7 +223,7 @@ def main():
     setup_django(args.database_url)
     from django.core.management import call_command
 
-    from directory.importer import import_file
+    from directory.importing.importer import import_file
     from directory.models import AgencyProfile, Location, Service
 
     call_command("migrate", verbosity=0)
@@ -214,7 +245,17 @@ def main():
             elapsed = time.perf_counter() - started
             print(f"\r  {done:,} of {args.services:,} records, {elapsed:.0f} s", end="", flush=True)
 
-        report = import_file(path, progress=progress)
+        if args.profile and attempt == "first import":
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            report = profiler.runcall(import_file, path, progress=progress)
+            profiler.dump_stats(args.profile)
+            print()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        else:
+            report = import_file(path, progress=progress)
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\r{attempt}: {report.summary()}")

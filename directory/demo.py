@@ -316,8 +316,8 @@ def load() -> None:
                 how_to_access=how,
                 cost=cost,
                 languages=langs,
-                contact_phone=agency.phone,
                 contact_email=agency.email,
+                contacts=[{"title": "Duty worker", "phones": agency.phone, "email": agency.email}],
             )
             first_line, *_ = agency.address.splitlines() or [""]
             if where.lower().startswith("at home"):

@@ -2,9 +2,9 @@ from django import forms
 from django.db import models
 
 from agencies.models import Agency, User
-from config.govuk_forms import GovukForm, GovukModelForm
+from config.govuk_forms import DateField, GovukForm, GovukModelForm
 
-from .models import AgencyProfile, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
+from .models import ORDINALS, AgencyProfile, Contact, Day, DirectoryEntry, PractitionerProfile, Service, Taxonomy
 from .selectors import terms
 from .services import OpeningSession
 
@@ -39,9 +39,15 @@ class SessionsMixin:
     time_error = "Enter a time, like 09:00 or 17:30"
 
     def add_session_fields(self, sessions=()):
+        # One plain weekly time a day is shown; every other session (a second one that day, a monthly or
+        # fortnightly one, one with dates) is kept as it is and changed on its own page.
         by_day = {}
+        self.kept_sessions = []
         for row in sessions:
-            by_day.setdefault(row.day, row)
+            if row.is_plain_weekly and row.day not in by_day:
+                by_day[row.day] = row
+            else:
+                self.kept_sessions.append(OpeningSession.of(row))
         for day in Day:
             row = by_day.get(day.value)
             for part, label in (("opens", "opens at"), ("closes", "closes at")):
@@ -74,7 +80,7 @@ class SessionsMixin:
                     )
                 else:
                     sessions.append(OpeningSession(day.value, opens, closes))
-        return sessions
+        return sessions + list(getattr(self, "kept_sessions", []))
 
 
 AGENCY_FIELDS = ["address", "postcode", "phone", "email", "website"]
@@ -201,8 +207,6 @@ SERVICE_FIELDS = [
     "schedule_notes",
     "how_to_access",
     "url",
-    "contact_name",
-    "contact_phone",
     "contact_email",
     "alert",
     "accreditations",
@@ -238,7 +242,6 @@ class ServiceForm(SessionsMixin, GovukModelForm):
         self.input_widths = {
             "minimum_age": "govuk-input--width-3",
             "maximum_age": "govuk-input--width-3",
-            "contact_phone": "govuk-input--width-20",
         }
         self.fields["types"] = TermChoiceField(
             queryset=terms(Taxonomy.Code.SERVICE_TYPES), required=False, label="Types of service"
@@ -247,7 +250,8 @@ class ServiceForm(SessionsMixin, GovukModelForm):
             queryset=terms(Taxonomy.Code.OUTCOMES), required=False, label="Every Child Matters outcomes it serves"
         )
         self.fields["status"].widget = forms.RadioSelect(choices=Service.Status.choices)
-        self.add_session_fields(self.instance.opening_times.all() if self.instance.pk else [])
+        self.add_session_fields(self.instance.opening_times.filter(service_location=None) if self.instance.pk else [])
+        self.fields["contact_email"].help_text = "The service's own address. Add the people to contact separately."
         # Fields were rebuilt above, so style them again and put the days after "where it runs".
         for widget_owner in ("types", "outcomes", "status"):
             self.fields[widget_owner].widget._govuk_styled = False
@@ -581,3 +585,174 @@ class ImportForm(GovukForm):
         if not self.errors and bool(cleaned.get("url")) == bool(cleaned.get("upload")):
             self.add_error("url", "Give the feed's address or upload a feed file (one of them)")
         return cleaned
+
+
+class ContactForm(GovukModelForm):
+    """Someone to contact about a service: name, role, email and any number of telephone numbers."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "email", "phones"]
+        widgets = {"phones": forms.Textarea(attrs={"rows": 3, "autocomplete": "tel"})}
+        error_messages = {
+            "email": {"invalid": "Enter an email address in the correct format, like name@example.org"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_widths = {}
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in ("name", "title", "email", "phones")) and not self.errors:
+            self.add_error("name", "Enter at least a name, a role, an email or a telephone number")
+        return cleaned
+
+    def _post_clean(self):
+        # Contact.clean's errors are the same as the form's own; the service checks them again on save.
+        pass
+
+    def contact_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("name", "title", "email", "phones")}
+
+
+class ScheduleForm(GovukForm):
+    """One session of a service beyond one time a week: fortnightly, monthly, or between two dates."""
+
+    input_widths = {
+        "interval": "govuk-input--width-2",
+        "day_of_month": "govuk-input--width-2",
+        "opens_at": "govuk-input--width-5",
+        "closes_at": "govuk-input--width-5",
+    }
+
+    freq = forms.ChoiceField(
+        label="How often does it run?",
+        choices=[
+            ("WEEKLY", "Every week, or every few weeks"),
+            ("MONTHLY_WEEKDAY", "Once a month on a day of the week, like the first Tuesday"),
+            ("MONTHLY_DATE", "Once a month on a date, like the 15th"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often it runs"},
+    )
+    interval = forms.IntegerField(
+        label="Every how many weeks or months",
+        required=False,
+        min_value=1,
+        max_value=52,
+        widget=NUMERIC(),
+        help_text="1 for every one, 2 for every other week (fortnightly) or every other month.",
+        error_messages={
+            "invalid": "Enter how often as a whole number, like 2",
+            "min_value": "Enter 1 or more",
+            "max_value": "Enter 52 or less",
+        },
+    )
+    day = forms.TypedChoiceField(
+        label="Day of the week",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Choose a day")] + [(str(d.value), d.label) for d in Day],
+    )
+    week_of_month = forms.TypedChoiceField(
+        label="Which one in the month",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Choose which one")] + [(str(k), v) for k, v in ORDINALS.items()],
+        help_text="For once a month on a day of the week.",
+    )
+    day_of_month = forms.IntegerField(
+        label="Date in the month",
+        required=False,
+        min_value=-31,
+        max_value=31,
+        widget=NUMERIC(),
+        help_text="For once a month on a date: 15 for the 15th, -1 for the last day of the month.",
+        error_messages={"invalid": "Enter the date as a whole number, like 15"},
+    )
+    opens_at = forms.TimeField(
+        label="Starts at",
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        help_text="Use the 24-hour clock, like 09:00 or 17:30.",
+        error_messages={"required": "Enter the time it starts", "invalid": "Enter a time, like 09:00 or 17:30"},
+    )
+    closes_at = forms.TimeField(
+        label="Ends at",
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        error_messages={"required": "Enter the time it ends", "invalid": "Enter a time, like 09:00 or 17:30"},
+    )
+    starts_on = DateField(
+        label="First date it runs",
+        required=False,
+        help_text="Needed for every few weeks, so families know which weeks. For example, 12 1 2027.",
+    )
+    valid_from = DateField(label="Runs from", required=False, help_text="Optional. For example, 6 1 2027.")
+    valid_to = DateField(label="Runs until", required=False, help_text="Optional. For example, 31 3 2027.")
+    description = forms.CharField(
+        label="About these times",
+        required=False,
+        max_length=500,
+        help_text="Optional. For example, not in the school holidays.",
+    )
+
+    def __init__(self, *args, row=None, **kwargs):
+        initial = {}
+        if row is not None:
+            freq = "MONTHLY_DATE" if row.day_of_month else "MONTHLY_WEEKDAY" if row.week_of_month else "WEEKLY"
+            initial = {
+                "freq": freq,
+                "interval": row.interval,
+                "day": row.day,
+                "week_of_month": row.week_of_month,
+                "day_of_month": row.day_of_month,
+                "opens_at": row.opens_at.strftime("%H:%M"),
+                "closes_at": row.closes_at.strftime("%H:%M"),
+                "starts_on": row.starts_on,
+                "valid_from": row.valid_from,
+                "valid_to": row.valid_to,
+                "description": row.description,
+            }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["freq"].widget._govuk_styled = False
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        freq = cleaned.get("freq")
+        if freq in ("WEEKLY", "MONTHLY_WEEKDAY") and cleaned.get("day") is None and "day" not in self.errors:
+            self.add_error("day", "Choose the day of the week it runs")
+        if freq == "MONTHLY_WEEKDAY" and cleaned.get("week_of_month") is None and "week_of_month" not in self.errors:
+            self.add_error("week_of_month", "Choose which one in the month, like first")
+        if freq == "MONTHLY_DATE" and "day_of_month" not in self.errors:
+            if not cleaned.get("day_of_month"):
+                self.add_error("day_of_month", "Enter the date in the month, like 15, or -1 for the last day")
+        if freq == "WEEKLY" and (cleaned.get("interval") or 1) > 1 and not cleaned.get("starts_on"):
+            if "starts_on" not in self.errors:
+                self.add_error("starts_on", "Enter the first date it runs, so families know which weeks")
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", "The time it ends must be after the time it starts")
+        valid_from, valid_to = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if valid_from and valid_to and valid_to < valid_from:
+            self.add_error("valid_to", "The date it runs until must be the same as or after the date it runs from")
+        return cleaned
+
+    def session(self) -> OpeningSession:
+        data = self.cleaned_data
+        freq = data["freq"]
+        return OpeningSession(
+            day=None if freq == "MONTHLY_DATE" else data["day"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            week_of_month=data["week_of_month"] if freq == "MONTHLY_WEEKDAY" else None,
+            day_of_month=data["day_of_month"] if freq == "MONTHLY_DATE" else None,
+            interval=data.get("interval") or 1,
+            starts_on=data["starts_on"] if freq == "WEEKLY" else None,
+            valid_from=data.get("valid_from"),
+            valid_to=data.get("valid_to"),
+            description=data.get("description") or "",
+        )

@@ -80,14 +80,6 @@ class TaxonomyTerm(models.Model):
         return self.name
 
 
-def service_types():
-    return TaxonomyTerm.objects.filter(taxonomy__code=Taxonomy.Code.SERVICE_TYPES)
-
-
-def outcomes():
-    return TaxonomyTerm.objects.filter(taxonomy__code=Taxonomy.Code.OUTCOMES)
-
-
 class ConfirmedMixin(models.Model):
     """An entry someone has confirmed as accurate, and when; older than STALE_AFTER is flagged."""
 
@@ -212,9 +204,8 @@ class Service(ConfirmedMixin):
     )
     how_to_access = models.TextField("how to access it", max_length=2000, blank=True)
     url = models.URLField("web page", blank=True)
-    contact_name = models.CharField("contact name", max_length=150, blank=True)
-    contact_phone = models.CharField("contact telephone", max_length=30, blank=True, validators=[UK_PHONE])
-    contact_email = models.EmailField("contact email", blank=True)
+    # The service's own address (Open Referral's service email); the people to contact are its Contacts.
+    contact_email = models.EmailField("email of the service", blank=True)
     # Open Referral UK's own fields, kept so a feed's records come back as they went in.
     alert = models.CharField(
         "alert", max_length=500, blank=True, help_text="A short notice shown first, like closed until 5 January."
@@ -263,8 +254,29 @@ class Service(ConfirmedMixin):
         return [part.strip() for part in self.languages.split(",") if part.strip()]
 
 
+ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
+
+
+def _nth(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def month_day_words(day_of_month: int) -> str:
+    """A day of the month as people say it: the 15th, the last day, the 3rd to last day."""
+    if day_of_month == -1:
+        return "the last day"
+    if day_of_month < 0:
+        return f"the {_nth(-day_of_month)} to last day"
+    return f"the {_nth(day_of_month)}"
+
+
 class OpeningTime(models.Model):
-    """One session on a day of the week, of an agency (its opening and contact times) or of a service."""
+    """One session of an agency (its opening and contact times) or of a service, as an Open Referral schedule.
+
+    Weekly (every week, or every `interval` weeks from `starts_on`) on a day of the week; or monthly on a
+    day of the week of a week of the month (the first Tuesday, the last Friday) or on a day of the month
+    (the 15th, the last day). A feed's schedule naming several days is kept as one session a day."""
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     profile = models.ForeignKey(
@@ -275,11 +287,19 @@ class OpeningTime(models.Model):
     service_location = models.ForeignKey(
         "ServiceLocation", null=True, blank=True, on_delete=models.CASCADE, related_name="opening_times"
     )
-    day = models.PositiveSmallIntegerField(choices=Day.choices)
-    # Empty: every week. 1 to 4: that week's day of the month (the first Tuesday); -1: the last one.
-    week_of_month = models.SmallIntegerField(
-        null=True, blank=True, choices=[(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
-    )
+    # Empty only for a session on a day of the month.
+    day = models.PositiveSmallIntegerField(choices=Day.choices, null=True, blank=True)
+    # Empty: weekly. 1 to 4: that week's day of the month (the first Tuesday); -1: the last one.
+    week_of_month = models.SmallIntegerField(null=True, blank=True, choices=[(k, v) for k, v in ORDINALS.items()])
+    # Monthly on a day of the month (Open Referral's bymonthday): 1 to 31, or -1 to -31 counted from the end.
+    day_of_month = models.SmallIntegerField("day of the month", null=True, blank=True)
+    # Every `interval` weeks (or months); 1 is every one.
+    interval = models.PositiveSmallIntegerField(default=1)
+    # The first date it runs (Open Referral's dtstart): what "every 2 weeks" counts from.
+    starts_on = models.DateField("first date", null=True, blank=True)
+    valid_from = models.DateField("runs from", null=True, blank=True)
+    valid_to = models.DateField("runs until", null=True, blank=True)
+    description = models.CharField("about these times", max_length=500, blank=True)
     opens_at = models.TimeField()
     closes_at = models.TimeField()
 
@@ -298,13 +318,113 @@ class OpeningTime(models.Model):
                 condition=Q(week_of_month__isnull=True) | Q(week_of_month__in=[1, 2, 3, 4, -1]),
                 name="opening_time_week_of_month_known",
             ),
+            models.CheckConstraint(
+                condition=(Q(day__isnull=False) & Q(day_of_month__isnull=True))
+                | (
+                    Q(day__isnull=True, week_of_month__isnull=True, day_of_month__isnull=False)
+                    & Q(day_of_month__gte=-31, day_of_month__lte=31)
+                    & ~Q(day_of_month=0)
+                ),
+                name="opening_time_on_a_weekday_or_a_day_of_the_month",
+            ),
+            models.CheckConstraint(condition=Q(interval__gte=1), name="opening_time_interval_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="opening_time_valid_the_right_way_up",
+            ),
         ]
 
-    def __str__(self):
+    @property
+    def freq(self) -> str:
+        return "MONTHLY" if self.week_of_month or self.day_of_month else "WEEKLY"
+
+    @property
+    def is_plain_weekly(self) -> bool:
+        """Every week on one day, nothing more: what the forms' one-time-a-day fields show."""
+        return (
+            self.freq == "WEEKLY"
+            and self.interval == 1
+            and not (self.starts_on or self.valid_from or self.valid_to or self.description)
+        )
+
+    def when(self) -> str:
+        """The days in plain English: Monday; every 2 weeks on Monday; first Tuesday of the month; the 15th of every
+        month."""
+        every = f"every {self.interval} months" if self.interval > 1 else "the month"
+        if self.day_of_month:
+            every = f"every {self.interval} months" if self.interval > 1 else "every month"
+            words = f"{month_day_words(self.day_of_month)} of {every}"
+            return words[0].upper() + words[1:]
         day = self.get_day_display()
         if self.week_of_month:
-            day = f"{self.get_week_of_month_display()} {day} of the month"
-        return f"{day} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+            return f"{self.get_week_of_month_display()} {day} of {every}"
+        if self.interval > 1:
+            words = f"Every {self.interval} weeks on {day}"
+            return words + (f", starting {self.starts_on:%-d %B %Y}" if self.starts_on else "")
+        return day
+
+    def __str__(self):
+        text = f"{self.when()} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+        if self.valid_from and self.valid_to:
+            text += f", from {self.valid_from:%-d %B %Y} to {self.valid_to:%-d %B %Y}"
+        elif self.valid_from:
+            text += f", from {self.valid_from:%-d %B %Y}"
+        elif self.valid_to:
+            text += f", until {self.valid_to:%-d %B %Y}"
+        return text
+
+
+# Sessions in the order people read them (and the feed sends them): by day, then by what they are.
+SESSION_ORDER = (
+    models.F("day").asc(nulls_last=True),
+    models.F("week_of_month").asc(nulls_first=True),
+    "day_of_month",
+    "opens_at",
+    "closes_at",
+    "interval",
+    "starts_on",
+    "valid_from",
+    "valid_to",
+    "description",
+)
+
+
+class Contact(models.Model):
+    """Someone to contact about a service (Open Referral's contact), with their telephone numbers."""
+
+    uuid = models.UUIDField("Open Referral identifier", unique=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField("name", max_length=150, blank=True)
+    title = models.CharField("job title or role", max_length=150, blank=True, help_text="For example, duty worker.")
+    email = models.EmailField("email", blank=True)
+    # One number a line: a contact may have several (an office and a mobile).
+    phones = models.TextField(
+        "telephone numbers", max_length=500, blank=True, help_text="One number a line, like 01632 960 303."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name or self.title or self.email or next(iter(self.phone_list), "A contact")
+
+    @property
+    def phone_list(self) -> list[str]:
+        return [line.strip() for line in self.phones.splitlines() if line.strip()]
+
+    def clean(self):
+        for number in self.phone_list:
+            try:
+                UK_PHONE(number)
+            except ValidationError:
+                raise ValidationError(
+                    {"phones": f"Enter {number} as a UK telephone number, like 01632 960 303"}
+                ) from None
+        if not (self.name or self.title or self.email or self.phone_list):
+            raise ValidationError("Enter at least a name, a role, an email or a telephone number")
 
 
 class Location(models.Model):

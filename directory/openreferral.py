@@ -13,7 +13,17 @@ the same in every export and survive an import into another installation unchang
 import math
 import uuid
 
-from .models import ICAL_DAYS, AgencyProfile, Location, OpeningTime, Service, ServiceLocation, Taxonomy, TaxonomyTerm
+from .models import (
+    ICAL_DAYS,
+    AgencyProfile,
+    Contact,
+    Location,
+    OpeningTime,
+    Service,
+    ServiceLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://github.com/openreferral/uk-profile"
@@ -104,24 +114,53 @@ def service_list_item(service: Service) -> dict:
     )
 
 
+def _schedule_key(row: OpeningTime) -> str:
+    # The session's own fields, so a round trip through an import keeps its id. A plain weekly or monthly
+    # session keeps the id it has had since before dates, intervals and days of the month were kept.
+    key = f"{row.week_of_month or ''}{ICAL_DAYS[row.day]}" if row.day else f"D{row.day_of_month}"
+    key = f"schedule:{key}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"
+    extras = [
+        f"{name}={value}"
+        for name in ("interval", "starts_on", "valid_from", "valid_to", "description")
+        if (value := getattr(row, name)) not in (None, "", 1)
+    ]
+    return ":".join([key, *extras])
+
+
 def schedule(row: OpeningTime, *, service_id: str, link: ServiceLocation | None, notes: str) -> dict:
+    """One session as Open Referral's schedule (iCalendar's freq, interval, byday, bymonthday, dtstart)."""
     owner = link.uuid if link else service_id
-    byday = ICAL_DAYS[row.day]
+    byday = None
+    if row.day:
+        byday = f"{row.week_of_month}{ICAL_DAYS[row.day]}" if row.week_of_month else ICAL_DAYS[row.day]
     data = {
-        # Derived from the session itself, so a round trip through an import keeps it.
-        "id": derived_id(
-            owner, f"schedule:{row.week_of_month or ''}{byday}:{row.opens_at:%H:%M}:{row.closes_at:%H:%M}"
-        ),
+        "id": derived_id(owner, _schedule_key(row)),
         "service_id": service_id,
         "service_at_location_id": str(link.uuid) if link else None,
-        "freq": "MONTHLY" if row.week_of_month else "WEEKLY",
-        "byday": f"{row.week_of_month}{byday}" if row.week_of_month else byday,
+        "freq": row.freq,
+        "interval": row.interval,
+        "byday": byday,
+        "bymonthday": str(row.day_of_month) if row.day_of_month else None,
+        "dtstart": row.starts_on.isoformat() if row.starts_on else None,
+        "valid_from": row.valid_from.isoformat() if row.valid_from else None,
+        "valid_to": row.valid_to.isoformat() if row.valid_to else None,
         "opens_at": row.opens_at.strftime("%H:%M"),
         "closes_at": row.closes_at.strftime("%H:%M"),
-        "description": str(row),
+        "description": row.description or str(row),
         "notes": notes,
     }
     return _drop_empty(data)
+
+
+def contact(row: Contact, *, service_id: str) -> dict:
+    """A contact with its telephone numbers (`email` and `phones` are HSDS 3.0's, which the profile allows)."""
+    data = _drop_empty(
+        {"id": str(row.uuid), "service_id": service_id, "name": row.name, "title": row.title, "email": row.email}
+    )
+    phones = [{"id": derived_id(row.uuid, f"phone:{number}"), "number": number} for number in row.phone_list]
+    if phones:
+        data["phones"] = phones
+    return data
 
 
 def address(location: Location) -> dict | None:
@@ -240,18 +279,7 @@ def service_full(service: Service) -> dict:
         {"id": derived_id(service_id, f"service_area:{area}"), "service_id": service_id, "name": area}
         for area in _lines(service.service_areas)
     ]
-    if service.contact_name or service.contact_phone or service.contact_email:
-        contact = _drop_empty(
-            {
-                "id": derived_id(service_id, "contact"),
-                "service_id": service_id,
-                "name": service.contact_name,
-                "email": service.contact_email,
-            }
-        )
-        if service.contact_phone:
-            contact["phones"] = [{"id": derived_id(service_id, "contact:phone"), "number": service.contact_phone}]
-        data["contacts"] = [contact]
+    data["contacts"] = [contact(row, service_id=service_id) for row in service.contacts.all()]
     data["service_at_locations"] = [
         {
             "id": str(link.uuid),

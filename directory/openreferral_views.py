@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import openreferral, selectors
+from . import openreferral, openreferral_selectors
 from .models import ICAL_DAYS, MAX_AGE, Day
 
 
@@ -140,11 +140,11 @@ def _datetime(request: HttpRequest, name: str):
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_current_timezone())
 
 
-def _filters(request: HttpRequest) -> selectors.OpenReferralFilters:
+def _filters(request: HttpRequest) -> openreferral_selectors.OpenReferralFilters:
     minimum_age = _int(request, "minimum_age", maximum=MAX_AGE)
     maximum_age = _int(request, "maximum_age", maximum=MAX_AGE)
     start_time, end_time = _time(request, "start_time"), _time(request, "end_time")
-    return selectors.OpenReferralFilters(
+    return openreferral_selectors.OpenReferralFilters(
         search=_text(request, "search", 200),
         taxonomy_term_id=_uuid(request, "taxonomy_term_id", "a taxonomy term"),
         taxonomy_id=_uuid(request, "taxonomy_id", "a taxonomy"),
@@ -185,13 +185,13 @@ def api_root(request: HttpRequest) -> JsonResponse:
 
 @_open_to_all(*FILTERS, *PAGING)
 def service_list(request: HttpRequest) -> JsonResponse:
-    services = selectors.openreferral_services(_filters(request))
+    services = openreferral_selectors.openreferral_services(_filters(request))
     return _paginate(request, services, openreferral.service_list_item)
 
 
 @_open_to_all()
 def service_detail(request: HttpRequest, service_id: str) -> JsonResponse:
-    service = selectors.openreferral_service(_id(service_id, "service"))
+    service = openreferral_selectors.openreferral_service(_id(service_id, "service"))
     if service is None:
         raise Http404("No such service")
     return JsonResponse(openreferral.service_full(service))
@@ -230,7 +230,7 @@ def _place(request: HttpRequest):
 def service_at_location_list(request: HttpRequest) -> JsonResponse:
     filters = _filters(request)
     point, metres = _place(request)
-    links = selectors.openreferral_service_locations(filters, point=point, metres=metres)
+    links = openreferral_selectors.openreferral_service_locations(filters, point=point, metres=metres)
     return _paginate(
         request,
         links,
@@ -240,7 +240,7 @@ def service_at_location_list(request: HttpRequest) -> JsonResponse:
 
 @_open_to_all()
 def service_at_location_detail(request: HttpRequest, link_id: str) -> JsonResponse:
-    link = selectors.openreferral_service_location(_id(link_id, "service at location"))
+    link = openreferral_selectors.openreferral_service_location(_id(link_id, "service at location"))
     if link is None:
         raise Http404("No such service at location")
     return JsonResponse(openreferral.service_at_location_item(link, full=True))
@@ -248,12 +248,12 @@ def service_at_location_detail(request: HttpRequest, link_id: str) -> JsonRespon
 
 @_open_to_all(*PAGING)
 def taxonomy_list(request: HttpRequest) -> JsonResponse:
-    return _paginate(request, selectors.taxonomies(), openreferral.taxonomy)
+    return _paginate(request, openreferral_selectors.taxonomies(), openreferral.taxonomy)
 
 
 @_open_to_all()
 def taxonomy_detail(request: HttpRequest, taxonomy_id: str) -> JsonResponse:
-    found = selectors.taxonomies().filter(uuid=_id(taxonomy_id, "taxonomy")).first()
+    found = openreferral_selectors.taxonomies().filter(uuid=_id(taxonomy_id, "taxonomy")).first()
     if found is None:
         raise Http404("No such taxonomy")
     return JsonResponse(openreferral.taxonomy(found))
@@ -261,12 +261,12 @@ def taxonomy_detail(request: HttpRequest, taxonomy_id: str) -> JsonResponse:
 
 @_open_to_all(*PAGING)
 def taxonomy_term_list(request: HttpRequest) -> JsonResponse:
-    return _paginate(request, selectors.taxonomy_terms(), openreferral.taxonomy_term)
+    return _paginate(request, openreferral_selectors.taxonomy_terms(), openreferral.taxonomy_term)
 
 
 @_open_to_all()
 def taxonomy_term_detail(request: HttpRequest, term_id: str) -> JsonResponse:
-    found = selectors.taxonomy_terms().filter(uuid=_id(term_id, "taxonomy term")).first()
+    found = openreferral_selectors.taxonomy_terms().filter(uuid=_id(term_id, "taxonomy term")).first()
     if found is None:
         raise Http404("No such taxonomy term")
     return JsonResponse(openreferral.taxonomy_term(found))

@@ -1,7 +1,7 @@
 """Every change to the directory. Each is atomic and records who made it for django-simple-history."""
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +13,11 @@ from agencies.models import Agency, User
 from config.history import acted_by as _as  # records the acting user for history
 from config.history import has_changes, m2m_differs
 
-from . import selectors
+from . import selectors, snapshot
 from .models import (
     SETTING_KINDS,
     AgencyProfile,
+    Contact,
     Directory,
     DirectoryEntry,
     DirectorySection,
@@ -30,16 +31,43 @@ from .models import (
     ServiceLocation,
 )
 
+SESSION_FIELDS = (
+    "day",
+    "week_of_month",
+    "day_of_month",
+    "interval",
+    "starts_on",
+    "valid_from",
+    "valid_to",
+    "description",
+    "opens_at",
+    "closes_at",
+)
+
 
 @dataclass(frozen=True)
 class OpeningSession:
-    """One period an agency or a service is open: a day of the week, from and to (an OpeningTime row)."""
+    """One session as an Open Referral schedule says it (OpeningTime's fields, without an owner)."""
 
-    day: int
+    day: int | None
     opens_at: time
     closes_at: time
     # None: every week; 1 to 4, or -1 for the last: that week of the month.
     week_of_month: int | None = None
+    # Monthly on a date: 1 to 31, or counted back from the end (-1 the last day).
+    day_of_month: int | None = None
+    interval: int = 1
+    starts_on: date | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: str = ""
+
+    @classmethod
+    def of(cls, row) -> "OpeningSession":
+        return cls(**{name: getattr(row, name) for name in SESSION_FIELDS})
+
+    def fields(self) -> dict:
+        return {name: getattr(self, name) for name in SESSION_FIELDS}
 
 
 def _profile_of(agency: Agency) -> AgencyProfile:
@@ -57,12 +85,16 @@ def _session_rows(owner_field: str, owner, service_location=None):
 
 
 def _signature(session) -> tuple:
-    return (session.day, session.week_of_month or 0, session.opens_at, session.closes_at)
+    # Every field of the session, empty values made alike (None and 0, None and ""), in SESSION_FIELDS order.
+    return tuple(
+        (getattr(session, name) or (1 if name == "interval" else "" if name == "description" else None))
+        for name in SESSION_FIELDS
+    )
 
 
 def _sessions_differ(*, owner_field: str, owner, sessions: list[OpeningSession], service_location=None) -> bool:
-    stored = sorted(_signature(row) for row in _session_rows(owner_field, owner, service_location))
-    return stored != sorted({_signature(s) for s in sessions})
+    stored = sorted(map(repr, (_signature(row) for row in _session_rows(owner_field, owner, service_location))))
+    return stored != sorted(map(repr, {_signature(s) for s in sessions}))
 
 
 def _set_sessions(actor, *, owner_field: str, owner, sessions: list[OpeningSession], service_location=None) -> None:
@@ -76,14 +108,11 @@ def _set_sessions(actor, *, owner_field: str, owner, sessions: list[OpeningSessi
             kept.add(signature)
         else:
             _as(row, actor).delete()
-    for day, week, opens_at, closes_at in sorted(wanted - kept):
+    for signature in sorted(wanted - kept, key=repr):
         row = OpeningTime(
             **{owner_field: owner},
             service_location=service_location,
-            day=day,
-            week_of_month=week or None,
-            opens_at=opens_at,
-            closes_at=closes_at,
+            **dict(zip(SESSION_FIELDS, signature, strict=True)),
         )
         row.full_clean()
         _as(row, actor).save()
@@ -151,10 +180,11 @@ def service_create(
     types=(),
     outcomes=(),
     sessions: list[OpeningSession] = (),
+    contacts: list[dict] = (),
     confirmed_at=NOW,
     **fields,
 ) -> Service:
-    """Add a service an agency offers, confirmed as accurate now (or when `confirmed_at` says)."""
+    """Add a service an agency offers, with its contacts, confirmed as accurate now (or when `confirmed_at` says)."""
     when = timezone.now() if confirmed_at is NOW else confirmed_at
     service = Service(agency=agency, confirmed_at=when, confirmed_by=actor, **fields)
     service.full_clean()
@@ -162,6 +192,10 @@ def service_create(
     service.types.set(types)
     service.outcomes.set(outcomes)
     _set_sessions(actor, owner_field="service", owner=service, sessions=list(sessions))
+    for position, data in enumerate(contacts, start=1):
+        contact = Contact(service=service, position=position, **data)
+        contact.full_clean()
+        _as(contact, actor).save()
     return service
 
 
@@ -334,7 +368,7 @@ def directory_publish(*, actor: User | None, directory: Directory) -> DirectoryV
     """Freeze the draft as the next numbered, dated version; earlier versions are kept unchanged."""
     # Lock the directory so two co-ordinators publishing at once cannot take the same number.
     Directory.objects.select_for_update().get(pk=directory.pk)
-    content = selectors.directory_snapshot(directory)
+    content = snapshot.directory_snapshot(directory)
     if not any(section["entries"] for section in content["sections"]):
         raise ValidationError("Add at least one entry before publishing the directory")
     changes = selectors.directory_changes(directory, content)
@@ -472,6 +506,112 @@ def _confirm_service(actor, service: Service, confirm: bool = True) -> None:
         service.confirmed_at = timezone.now()
         service.confirmed_by = actor
     _as(service, actor).save()
+
+
+# --- Who to contact, and times beyond one a week ----------------------------------------------------
+
+CONTACT_FIELDS = ("name", "title", "email", "phones")
+
+
+@transaction.atomic
+def service_contact_add(*, actor: User | None, service: Service, uuid=None, confirm: bool = True, **fields) -> Contact:
+    """Add someone to contact about the service, last in its list."""
+    last = service.contacts.order_by("-position").values_list("position", flat=True).first()
+    contact = Contact(service=service, position=(last or 0) + 1, **fields)
+    if uuid:
+        contact.uuid = uuid
+    contact.full_clean()
+    _as(contact, actor).save()
+    _confirm_service(actor, service, confirm)
+    return contact
+
+
+@transaction.atomic
+def service_contact_update(*, actor: User | None, contact: Contact, confirm: bool = True, **fields) -> Contact:
+    """Change one of the service's contacts; an unchanged save changes nothing."""
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    if not has_changes(contact):
+        return contact
+    contact.full_clean()
+    _as(contact, actor).save()
+    _confirm_service(actor, contact.service, confirm)
+    return contact
+
+
+@transaction.atomic
+def service_contact_remove(*, actor: User | None, contact: Contact, confirm: bool = True) -> None:
+    """Take a contact off the service (its history keeps it)."""
+    service = contact.service
+    _as(contact, actor).delete()
+    _confirm_service(actor, service, confirm)
+
+
+@transaction.atomic
+def service_contacts_set(*, actor: User | None, service: Service, contacts: list[dict]) -> bool:
+    """Make the service's contacts those given (keyed by their `uuid`), in order; True if anything changed.
+
+    For an import: the service keeps its publisher's confirmation date."""
+    existing = {str(c.uuid): c for c in service.contacts.all()}
+    changed = False
+    wanted = set()
+    for position, data in enumerate(contacts, start=1):
+        data = dict(data)
+        key = str(data.pop("uuid"))
+        wanted.add(key)
+        contact = existing.get(key)
+        if contact is None:
+            contact = Contact(service=service, uuid=key)
+        for name, value in {**data, "position": position}.items():
+            setattr(contact, name, value)
+        if contact.pk is None or has_changes(contact):
+            contact.full_clean()
+            _as(contact, actor).save()
+            changed = True
+    for key, contact in existing.items():
+        if key not in wanted:
+            _as(contact, actor).delete()
+            changed = True
+    return changed
+
+
+def _schedule_row(service: Service, session: OpeningSession, row: OpeningTime | None = None) -> OpeningTime:
+    row = row or OpeningTime(service=service)
+    for name, value in session.fields().items():
+        setattr(row, name, value)
+    return row
+
+
+@transaction.atomic
+def service_schedule_add(*, actor: User | None, service: Service, session: OpeningSession) -> OpeningTime:
+    """Add a session of the service as a whole (fortnightly, monthly, between dates, or a second one a day)."""
+    if _signature(session) in {_signature(r) for r in _session_rows("service", service)}:
+        raise ValidationError("The service already has these times")
+    row = _schedule_row(service, session)
+    row.full_clean()
+    _as(row, actor).save()
+    _confirm_service(actor, service)
+    return row
+
+
+@transaction.atomic
+def service_schedule_update(*, actor: User | None, row: OpeningTime, session: OpeningSession) -> OpeningTime:
+    """Change one session of the service; an unchanged save changes nothing."""
+    if _signature(row) == _signature(session):
+        return row
+    _schedule_row(row.service, session, row)
+    row.full_clean()
+    _as(row, actor).save()
+    _confirm_service(actor, row.service)
+    return row
+
+
+@transaction.atomic
+def service_schedule_remove(*, actor: User | None, row: OpeningTime) -> None:
+    """Take one session off the service."""
+    service = row.service
+    _as(row, actor).delete()
+    _confirm_service(actor, service)
 
 
 # --- Importing a feed --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import harvest
+from .importing import harvest
 
 
 @shared_task(name="directory.import_feed", acks_late=True)

@@ -24,6 +24,28 @@ urlpatterns = [
         views.service_location_remove,
         name="directory-service-location-remove",
     ),
+    path("services/<int:service_id>/contacts/add/", views.service_contact_add, name="directory-service-contact-add"),
+    path(
+        "services/<int:service_id>/contacts/<int:contact_id>/",
+        views.service_contact_edit,
+        name="directory-service-contact-edit",
+    ),
+    path(
+        "services/<int:service_id>/contacts/<int:contact_id>/remove/",
+        views.service_contact_remove,
+        name="directory-service-contact-remove",
+    ),
+    path("services/<int:service_id>/times/add/", views.service_schedule_add, name="directory-service-schedule-add"),
+    path(
+        "services/<int:service_id>/times/<int:row_id>/",
+        views.service_schedule_edit,
+        name="directory-service-schedule-edit",
+    ),
+    path(
+        "services/<int:service_id>/times/<int:row_id>/remove/",
+        views.service_schedule_remove,
+        name="directory-service-schedule-remove",
+    ),
     path("settings/<int:agency_id>/start/", views.directory_start, name="directory-start"),
     path("settings/<int:agency_id>/imports/", views.import_list, name="directory-imports"),
     path("settings/<int:agency_id>/imports/<int:run_id>/", views.import_detail, name="directory-import"),

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 
-from . import selectors, services
+from . import openreferral_selectors, selectors, services
+from . import snapshot as snapshot_reads
 from .forms import (
     AgencySheetForm,
+    ContactForm,
     DirectoryForm,
     EntryAddForm,
     EntryEditForm,
@@ -22,6 +24,7 @@ from .forms import (
     OpeningTimesForm,
     PractitionerProfileForm,
     PublicFilterForm,
+    ScheduleForm,
     ServiceForm,
 )
 from .models import DirectoryEntry
@@ -69,7 +72,7 @@ def practitioner_profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def agency_sheet(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     profile = selectors.profile_of(agency)
     return render(
         request,
@@ -91,7 +94,7 @@ def _history_page(request: HttpRequest, entries, **context) -> HttpResponse:
 
 @login_required
 def agency_sheet_history(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     return _history_page(
         request,
         selectors.agency_sheet_history(agency),
@@ -106,7 +109,7 @@ def agency_sheet_history(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 @login_required
 def agency_sheet_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     profile = selectors.profile_of(agency)
     form = AgencySheetForm(request.POST or None, agency=agency, profile=profile)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +131,7 @@ def agency_sheet_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 @login_required
 def agency_opening_times_edit(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     profile = selectors.profile_of(agency)
     form = OpeningTimesForm(request.POST or None, profile=profile)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +153,7 @@ def agency_opening_times_edit(request: HttpRequest, agency_id: int) -> HttpRespo
 @login_required
 @require_POST
 def agency_sheet_confirm(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     services.agency_sheet_confirm(actor=request.user, agency=agency)
     messages.success(request, f"The information sheet of {agency.name} is confirmed as accurate today")
     return redirect("directory-agency", agency.pk)
@@ -158,7 +161,7 @@ def agency_sheet_confirm(request: HttpRequest, agency_id: int) -> HttpResponse:
 
 @login_required
 def service_add(request: HttpRequest, agency_id: int) -> HttpResponse:
-    agency = access.get_agency_for_directory_editing(request.user, agency_id)
+    agency = access.get_agency_for_manager(request.user, agency_id)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -276,6 +279,130 @@ def service_location_remove(request: HttpRequest, service_id: int, link_id: int)
     )
 
 
+def _contact_of(service, contact_id: int):
+    contact = service.contacts.filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404("No such contact for this service")
+    return contact
+
+
+@login_required
+def service_contact_add(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.service_contact_add(actor=request.user, service=service, **form.contact_fields())
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{contact} has been added to {service.name}")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_contact_edit.html", {"nav": "directory", "service": service, "form": form}
+    )
+
+
+@login_required
+def service_contact_edit(request: HttpRequest, service_id: int, contact_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    contact = _contact_of(service, contact_id)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_contact_update(actor=request.user, contact=contact, **form.contact_fields())
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{contact} has been saved")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_contact_edit.html",
+        {"nav": "directory", "service": service, "contact": contact, "form": form},
+    )
+
+
+@login_required
+def service_contact_remove(request: HttpRequest, service_id: int, contact_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    contact = _contact_of(service, contact_id)
+    if request.method == "POST":
+        services.service_contact_remove(actor=request.user, contact=contact)
+        messages.success(request, f"{contact} has been removed from {service.name}")
+        return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_part_remove.html",
+        {"nav": "directory", "service": service, "what": contact, "consequence": "They stop being shown as a contact."},
+    )
+
+
+def _schedule_of(service, row_id: int):
+    # The service's own times; times at a place are changed with the place.
+    row = service.opening_times.filter(pk=row_id, service_location=None).first()
+    if row is None:
+        raise Http404("No such time for this service")
+    return row
+
+
+@login_required
+def service_schedule_add(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.service_schedule_add(actor=request.user, service=service, session=form.session())
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{row} has been added to {service.name}")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request, "directory/service_schedule_edit.html", {"nav": "directory", "service": service, "form": form}
+    )
+
+
+@login_required
+def service_schedule_edit(request: HttpRequest, service_id: int, row_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    row = _schedule_of(service, row_id)
+    form = ScheduleForm(request.POST or None, row=row)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_schedule_update(actor=request.user, row=row, session=form.session())
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{row} has been saved")
+            return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_schedule_edit.html",
+        {"nav": "directory", "service": service, "row": row, "form": form},
+    )
+
+
+@login_required
+def service_schedule_remove(request: HttpRequest, service_id: int, row_id: int) -> HttpResponse:
+    service = access.get_service_for_editing(request.user, service_id)
+    row = _schedule_of(service, row_id)
+    if request.method == "POST":
+        services.service_schedule_remove(actor=request.user, row=row)
+        messages.success(request, f"{row} has been removed from {service.name}")
+        return redirect("directory-agency", service.agency_id)
+    return render(
+        request,
+        "directory/service_part_remove.html",
+        {
+            "nav": "directory",
+            "service": service,
+            "what": row,
+            "consequence": "The service stops being shown at these times.",
+        },
+    )
+
+
 # --- A setting's directory: draft, publish, versions ---------------------------------------------------
 
 
@@ -299,13 +426,17 @@ def directory_start(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 def directory_draft(request: HttpRequest, directory_id: int) -> HttpResponse:
     directory = access.get_directory_for_coordinator(request.user, directory_id)
-    entries = list(selectors.draft_entries(directory))
-    snapshot = selectors.directory_snapshot(directory, entries)
+    entries = list(snapshot_reads.draft_entries(directory))
+    snapshot = snapshot_reads.directory_snapshot(directory, entries)
     sections = [(None, [])] + [(section, []) for section in directory.sections.all()]
     by_section = {s.pk if s else None: items for s, items in sections}
     for entry in entries:
         by_section[entry.section_id].append(
-            {"entry": entry, "data": selectors.entry_as_data(entry), "listed": selectors.entry_is_listed(entry)}
+            {
+                "entry": entry,
+                "data": snapshot_reads.entry_as_data(entry),
+                "listed": snapshot_reads.entry_is_listed(entry),
+            }
         )
     stale = {e.pk for e in selectors.stale_entries(entries)}
     return render(
@@ -473,7 +604,7 @@ def import_list(request: HttpRequest, agency_id: int) -> HttpResponse:
         else:
             messages.success(request, f"The import of {run.source} has started")
             return redirect("directory-import", setting.pk, run.pk)
-    runs = selectors.import_runs_of(setting)
+    runs = openreferral_selectors.import_runs_of(setting)
     return render(
         request, "directory/import_list.html", {"nav": "directory", "setting": setting, "form": form, "runs": runs}
     )

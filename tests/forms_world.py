@@ -2,7 +2,7 @@
 several values in every multi-choice field (tests/test_every_form_unchanged.py, test_time_out_keeps_every_form.py).
 """
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
@@ -15,6 +15,7 @@ from children.models import Child, FamilyMember
 from directory import services as directory_services
 from directory.models import (
     AgencyProfile,
+    Contact,
     DirectoryEntry,
     Location,
     OpeningTime,
@@ -126,9 +127,15 @@ def world(db):
         service_areas="Northfield",
         schedule_notes="Term time only",
         url="https://services.example.org/one",
-        contact_name="Duty worker",
         minimum_age=0,
         maximum_age=18,
+    )
+    # Two contacts on every service, one with two telephone numbers.
+    Contact.objects.all().delete()
+    Contact.objects.bulk_create(
+        Contact(service=s, name=name, title="Duty worker", email="duty@example.org", phones=phones, position=n)
+        for s in Service.objects.all()
+        for n, (name, phones) in enumerate((("Sam Okafor", "01632 960 111\n07700 900 111"), ("Jo Hart", "")), 1)
     )
     DirectoryEntry.objects.update(note="Ask at the office")
     # Every place an address with every part, its own coordinates and a session at it on every day.
@@ -174,6 +181,36 @@ def world(db):
             OpeningTime(service_id=link.service_id, service_location=link, day=d, opens_at=time(13), closes_at=time(15))
             for link in ServiceLocation.objects.all()
             for d in range(1, 8)
+        ]
+        # Sessions beyond one a week on a day: a second one on Monday, monthly on a date and on the first
+        # Tuesday, fortnightly between two dates. The one-a-day fields must leave them as they are.
+        + [
+            row
+            for s in Service.objects.all()
+            for row in (
+                OpeningTime(service=s, day=1, opens_at=time(18), closes_at=time(19)),
+                OpeningTime(
+                    service=s,
+                    day_of_month=15,
+                    valid_from=date(2027, 1, 1),
+                    valid_to=date(2027, 12, 31),
+                    opens_at=time(10),
+                    closes_at=time(12),
+                    description="Coffee morning",
+                ),
+                OpeningTime(service=s, day=2, week_of_month=1, opens_at=time(18), closes_at=time(20)),
+                OpeningTime(
+                    service=s,
+                    day=4,
+                    interval=2,
+                    starts_on=date(2027, 1, 7),
+                    valid_from=date(2027, 1, 1),
+                    valid_to=date(2027, 7, 31),
+                    opens_at=time(13),
+                    closes_at=time(14),
+                    description="Not in the school holidays",
+                ),
+            )
         ]
     )
     return {"wayne": wayne, "caf": caf, "school": school, "agencies": agencies}

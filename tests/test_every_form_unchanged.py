@@ -21,7 +21,7 @@ from simple_history.models import HistoricalChanges
 from caf.models import Element
 from caf.sections import SECTIONS
 from children.models import FamilyMember
-from directory.models import DirectoryEntry, PractitionerProfile, Service, ServiceLocation
+from directory.models import Contact, DirectoryEntry, OpeningTime, PractitionerProfile, Service, ServiceLocation
 
 from .forms_html import rendered_forms
 from .forms_world import HEAD, HEALTH_VISITOR, SENCO, TEACHER, _user
@@ -94,6 +94,23 @@ EDIT_PAGES: dict[str, Callable] = {
         )
         for link in ServiceLocation.objects.select_related("service__agency")
     ],
+    "directory-service-contact-edit": lambda w: [
+        (
+            c.service.agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+            reverse("directory-service-contact-edit", args=[c.service_id, c.pk]),
+        )
+        for c in Contact.objects.select_related("service__agency")[:4]
+    ],
+    "directory-service-schedule-edit": lambda w: [
+        (
+            row.service.agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+            reverse("directory-service-schedule-edit", args=[row.service_id, row.pk]),
+        )
+        # The sessions with dates (fortnightly, and monthly on a date); the world's others are on the service page.
+        for row in OpeningTime.objects.filter(
+            service=_service(w), service_location=None, valid_from__isnull=False
+        ).select_related("service__agency")
+    ],
     "notification-preferences": lambda w: (TEACHER, reverse("notification-preferences")),
     "directory-edit": lambda w: (SENCO, reverse("directory-edit", args=[w["school"].directory.pk])),
     "directory-entry-edit": lambda w: [
@@ -106,6 +123,8 @@ EDIT_PAGES: dict[str, Callable] = {
 NOT_APPLICABLE = {
     # Wayne is born: the unborn baby's mother and expected date of delivery do not apply.
     "child-edit": {"unborn_mother_name", "expected_date_of_delivery"},
+    # A session is either on a date of the month or every few weeks from a first date, never both.
+    "directory-service-schedule-edit": {"day_of_month", "starts_on"},
 }
 
 # Pages that make a new record: there is nothing stored to drop, but every multi-choice question must
@@ -135,6 +154,14 @@ NEW_PAGES: dict[str, Callable] = {
         )
         for s in Service.objects.all()[:1]
     ],
+    "directory-service-contact-add": lambda w: (
+        _service(w).agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+        reverse("directory-service-contact-add", args=[_service(w).pk]),
+    ),
+    "directory-service-schedule-add": lambda w: (
+        _service(w).agency.memberships.filter(role="manager", ended_on__isnull=True).first().user.email,
+        reverse("directory-service-schedule-add", args=[_service(w).pk]),
+    ),
     "directory-imports": lambda w: (SENCO, reverse("directory-imports", args=[w["school"].pk])),
     "directory-entry-add": lambda w: [
         (SENCO, reverse("directory-entry-add", args=[w["school"].directory.pk, kind]))
@@ -215,6 +242,8 @@ NOT_FORM_PAGES = {
     "directory-start": "makes the directory (once per setting)",
     "directory-entry-remove": "a decision to remove an entry",
     "directory-service-location-remove": "a decision to remove a place",
+    "directory-service-contact-remove": "a decision to remove a contact",
+    "directory-service-schedule-remove": "a decision to remove a service's times",
     "directory-import": "shows an import's progress and report",
     "directory-publish": "a decision to publish",
 }

@@ -93,7 +93,6 @@ from .coverage import (
 )
 from .directory import (
     directories_coordinated_by,
-    get_agency_for_directory_editing,
     get_directory_for_coordinator,
     get_entry_for_coordinator,
     get_import_for_coordinator,
@@ -207,7 +206,6 @@ __all__ = [
     "may_share_caf",
     "referrals_visible_to",
     "directories_coordinated_by",
-    "get_agency_for_directory_editing",
     "get_directory_for_coordinator",
     "get_entry_for_coordinator",
     "get_import_for_coordinator",

@@ -3,7 +3,7 @@
 from django.http import Http404
 
 from ..models import Agency, Membership, User
-from .agencies import agencies_managed_by, get_agency_for_manager
+from .agencies import agencies_managed_by
 
 # --- Directory ------------------------------------------------------------------------------------
 #
@@ -12,11 +12,6 @@ from .agencies import agencies_managed_by, get_agency_for_manager
 # early years setting or children's centre) builds and publishes that setting's directory. A
 # practitioner edits only their own directory profile. The published directory and Open Referral UK
 # feed are public and need no check here.
-
-
-def get_agency_for_directory_editing(user: User, agency_id: int) -> Agency:
-    """The agency, if this user manages it (and so may edit its information sheet and services); else 404."""
-    return get_agency_for_manager(user, agency_id)
 
 
 def get_service_for_editing(user: User, service_id: int):

@@ -56,9 +56,11 @@ def listed_service(listed_agency, other_manager):
         maximum_age=2,
         sessions=[OpeningSession(2, time(9, 30), time(11, 30))],
         languages="English, Polish",
-        contact_name="Duty health visitor",
-        contact_phone="01632 960 303",
         contact_email="hv@northfield.example.org",
+        contacts=[
+            {"name": "Duty health visitor", "phones": "01632 960 303", "email": "hv@northfield.example.org"},
+            {"name": "Sam Okafor", "title": "Clinic lead", "phones": "01632 960 404\n07700 900 123"},
+        ],
         cost="Free",
     )
     services.service_location_add(

@@ -80,3 +80,21 @@ def test_the_sheets_history_shows_changes_to_a_services_places(
     body = client_for(other_manager).get(f"/directory/agencies/{listed_agency.pk}/history/").content.decode()
     assert "Place “Riverside Children&#x27;s Centre, Mill Lane, Northfield, NF4 2RP”" in body
     assert "Lift to every floor" in body
+
+
+def test_the_sheets_history_shows_changes_to_a_services_contacts_and_times(
+    client_for, other_manager, listed_agency, listed_service
+):
+    from datetime import time
+
+    from directory.services import OpeningSession
+
+    contact = listed_service.contacts.get(name="Sam Okafor")
+    services.service_contact_update(actor=other_manager, contact=contact, title="Clinic manager")
+    services.service_schedule_add(
+        actor=other_manager, service=listed_service, session=OpeningSession(None, time(10), time(12), day_of_month=15)
+    )
+    body = client_for(other_manager).get(f"/directory/agencies/{listed_agency.pk}/history/").content.decode()
+    assert f"Contact of “{listed_service.name}” (Sam Okafor): changed" in body
+    assert "Clinic lead" in body and "Clinic manager" in body
+    assert f"Opening time of “{listed_service.name}” (The 15th of every month 10:00 to 12:00): created" in body

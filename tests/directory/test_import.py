@@ -6,6 +6,7 @@ import copy
 import json
 import threading
 import uuid
+from datetime import date, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
@@ -14,8 +15,19 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agencies.models import Agency
-from directory.harvest import import_run_work
-from directory.models import AgencyProfile, ImportRun, Location, OpeningTime, Service, ServiceLocation, Taxonomy
+from directory import services as directory_services
+from directory.importing.harvest import import_run_work
+from directory.models import (
+    AgencyProfile,
+    Contact,
+    ImportRun,
+    Location,
+    OpeningTime,
+    Service,
+    ServiceLocation,
+    Taxonomy,
+)
+from directory.services import OpeningSession
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +67,26 @@ ORG = {"id": "21111111-2222-4333-8444-555555555555", "name": "New charity", "des
 
 
 def test_the_import_round_trips_the_products_own_export_into_an_empty_directory(client, tmp_path, listed_service):
+    # Every kind of schedule the product keeps, and several contacts (the fixture's two, one with two numbers).
+    for session in (
+        OpeningSession(None, time(10), time(12), day_of_month=15, description="Coffee morning"),
+        OpeningSession(None, time(10), time(12), day_of_month=-1, interval=2),
+        OpeningSession(
+            5, time(13), time(14), week_of_month=-1, valid_from=date(2027, 1, 1), valid_to=date(2027, 7, 31)
+        ),
+        OpeningSession(4, time(13), time(14), interval=2, starts_on=date(2027, 1, 7)),
+    ):
+        directory_services.service_schedule_add(actor=None, service=listed_service, session=session)
     feed = export(client)
+    schedules = {(s["freq"], s.get("byday"), s.get("bymonthday"), s["interval"]) for s in feed[0]["schedules"]}
+    assert schedules >= {
+        ("MONTHLY", None, "15", 1),
+        ("MONTHLY", None, "-1", 2),
+        ("MONTHLY", "-1FR", None, 1),
+        ("WEEKLY", "TH", None, 2),
+        ("WEEKLY", "TU", None, 1),
+    }
+    assert [len(c.get("phones", [])) for c in feed[0]["contacts"]] == [1, 2]
     assert "0 created, 0 updated, 1 unchanged, 0 rejected; 0 kept only partly" in run(tmp_path, feed)
     Service.objects.all().delete()
     Location.objects.all().delete()
@@ -68,7 +99,8 @@ def test_the_import_round_trips_the_products_own_export_into_an_empty_directory(
     assert first.history_type == "+" and {t.taxonomyterm.code for t in first.types.all()} == {"group"}
     place = created.service_locations.get()
     assert place.history.filter(history_type="+").exists() and place.location.history.filter(history_type="+").exists()
-    assert OpeningTime.history.filter(service_id=created.pk, history_type="+").count() == 1
+    assert OpeningTime.history.filter(service_id=created.pk, history_type="+").count() == 5
+    assert Contact.history.filter(service_id=created.pk, history_type="+").count() == 2
     assert "0 created, 0 updated, 1 unchanged" in run(tmp_path, {"contents": feed})
 
 
@@ -123,12 +155,41 @@ def test_what_real_feeds_carry_is_kept(tmp_path, db):
         service_areas=[{"id": new_id(), "name": "Northfield"}],
         languages=[{"id": new_id(), "name": "English"}, {"id": new_id(), "name": "Urdu"}],
         contacts=[
-            {"id": new_id(), "name": "Sam", "phones": [{"id": new_id(), "number": "01632 960 111"}]},
+            {
+                "id": new_id(),
+                "name": "Sam",
+                "title": "Group lead",
+                "email": "sam@example.org",
+                "phones": [
+                    {"id": new_id(), "number": "01632 960 111"},
+                    {"id": new_id(), "number": "07700 900 222"},
+                    {"id": new_id(), "number": "+1 555 0100"},
+                ],
+            },
             {"id": new_id(), "name": "Second contact"},
         ],
         schedules=[
             {"id": new_id(), "freq": "WEEKLY", "byday": "MO,WE", "opens_at": "09:00", "closes_at": "11:30"},
             {"id": new_id(), "freq": "MONTHLY", "byday": "1TU", "opens_at": "18:00:00", "closes_at": "20:00:00"},
+            {
+                "id": new_id(),
+                "freq": "MONTHLY",
+                "bymonthday": "15,-1",
+                "opens_at": "10:00",
+                "closes_at": "12:00",
+                "description": "Coffee morning",
+            },
+            {
+                "id": new_id(),
+                "freq": "WEEKLY",
+                "interval": 2,
+                "byday": "TH",
+                "dtstart": "2027-01-07",
+                "valid_from": "2027-01-01",
+                "valid_to": "2027-07-31",
+                "opens_at": "13:00",
+                "closes_at": "14:00",
+            },
             {
                 "id": new_id(),
                 "freq": "MONTHLY",
@@ -179,16 +240,31 @@ def test_what_real_feeds_carry_is_kept(tmp_path, db):
     )
     output = run(tmp_path, [record])
     assert "1 created" in output and "1 kept only partly" in output
-    assert "contacts: 1 contact(s) after the first not kept" in output
-    assert "days of the month (15) are not kept" in output
+    assert "contacts/1/phones/3: '+1 555 0100' is not a UK telephone number; not kept" in output
+    assert "schedules/5: bymonthday is kept only with freq MONTHLY and no byday; not kept" in output
     assert "taxonomy term 51111111-2222-4333-8444-555555555555 is unknown here" in output
     created = Service.objects.get(name="Adult carers' group")
     assert (created.minimum_age, created.maximum_age) == (18, 100)
     assert created.alert == "Closed until 5 January" and created.assurer_email == "assure@example.org"
     assert str(created.assured_on) == "2025-03-01" and created.funding == "The Lottery"
     assert created.cost == "Free; £2.50 (per session)" and created.languages == "English, Urdu"
-    sessions = sorted((r.day, r.week_of_month) for r in OpeningTime.objects.filter(service=created))
-    assert sessions == [(1, None), (2, 1), (3, None)]
+    contacts = [(c.name, c.title, c.email, c.phone_list) for c in created.contacts.all()]
+    assert contacts == [
+        ("Sam", "Group lead", "sam@example.org", ["01632 960 111", "07700 900 222"]),
+        ("Second contact", "", "", []),
+    ]
+    sessions = sorted(
+        (r.day or 0, r.week_of_month, r.day_of_month, r.interval, str(r.starts_on), str(r.valid_to), r.description)
+        for r in OpeningTime.objects.filter(service=created)
+    )
+    assert sessions == [
+        (0, None, -1, 1, "None", "None", "Coffee morning"),
+        (0, None, 15, 1, "None", "None", "Coffee morning"),
+        (1, None, None, 1, "None", "None", ""),
+        (2, 1, None, 1, "None", "None", ""),
+        (3, None, None, 1, "None", "None", ""),
+        (4, None, None, 2, "2027-01-07", "2027-07-31", ""),
+    ]
     assert [t.name for t in created.other_terms.all()] == ["Carers"]
     assert Taxonomy.objects.filter(name="Local categories").exists()
     places = {link.location.kind: link.location for link in created.service_locations.select_related("location")}
@@ -244,7 +320,7 @@ def test_a_file_that_is_not_a_feed_is_refused_and_nothing_is_written(tmp_path, d
 
 
 def test_the_bundled_schema_is_the_pinned_one():
-    from directory.importer import SCHEMA_DIR
+    from directory.importing.reading import SCHEMA_DIR
 
     from .test_openreferral import SCHEMAS
 

@@ -181,7 +181,7 @@ def large_directory(school_directory, listed_agency, other_manager, coordinator)
             minimum_age=0,
             maximum_age=11,
             sessions=[OpeningSession(2, clock(9, 30), clock(11, 30))],
-            contact_phone="01632 960 303",
+            contacts=[{"phones": "01632 960 303"}],
             cost="Free",
         )
         directory_services.entry_add(actor=coordinator, directory=school_directory, target=service)

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.harvest import import_run_work
-from directory.importer import FeedError, ImportReport, import_file
+from directory.importing.harvest import import_run_work
+from directory.importing.importer import import_file
+from directory.importing.report import FeedError, ImportReport
 from directory.models import ImportRun
 
 

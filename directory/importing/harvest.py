@@ -14,8 +14,10 @@ import urllib.request
 from django.db import transaction
 from django.utils import timezone
 
-from .importer import FeedError, Importer, ImportReport, Organisations, _services_of_object, iter_feed_file
-from .models import ImportRun
+from ..models import ImportRun
+from .importer import Importer, Organisations
+from .reading import _services_of_object, iter_feed_file
+from .report import FeedError, ImportReport
 
 SLICE_SECONDS = 60
 TIMEOUT_SECONDS = 30

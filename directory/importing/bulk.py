@@ -11,6 +11,7 @@ one-at-a-time path, so a record still fails alone.
 """
 
 import uuid
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from agencies.models import normalise_postcode
 
-from .models import Location, OpeningTime, Postcode, Service, ServiceLocation
+from ..models import Contact, Location, OpeningTime, Postcode, Service, ServiceLocation
 
 REASON = "Imported from an Open Referral UK feed"
 
@@ -48,17 +49,35 @@ def _m2m_history(service_pks: dict, rows: list, field: str) -> None:
     )
 
 
+def _all_known(importer, record: dict) -> bool:
+    """Whether the record's organisation and every taxonomy term it names are already in the run's caches."""
+    org = record.get("organization") if isinstance(record.get("organization"), dict) else {}
+    key = str(org.get("id") or record.get("organization_id") or "")
+    if not key or key not in importer.agencies:
+        return False
+    if record.get("organization_id") and org.get("id") and str(record["organization_id"]) != str(org["id"]):
+        return False
+    for attribute in record.get("attributes") or []:
+        term_id = attribute.get("taxonomy_term_id") or (attribute.get("taxonomy_term") or {}).get("id")
+        if term_id and str(term_id).lower() not in importer.terms:
+            return False
+    return True
+
+
 def create_new(importer, items: list) -> list:
     """Create every record of `items` ((label, record) pairs, all new here); return those left to do one by one."""
-    from .importer import _assured, _fields_from, _locations, _organisation, _sessions, _taxonomy_terms
+    from .fields import _contacts, _fields_from, _locations, _sessions, _taxonomy_terms
+    from .importer import _assured, _organisation
 
     prepared = []
     slow = []
     for label, record in items:
         notes: list[str] = []
         try:
-            with transaction.atomic():
-                # Organisations and unknown terms are few: made (or found) one at a time, and remembered.
+            # Organisations and unknown terms are few: made (or found) one at a time, in a savepoint, and
+            # remembered; a record whose organisation and terms are already known writes nothing here, so
+            # needs no savepoint (two statements a record saved).
+            with nullcontext() if _all_known(importer, record) else transaction.atomic():
                 agency = importer.agency_for(record, notes, _organisation)
                 fields = _fields_from(record, notes)
                 types, outcomes, others = _taxonomy_terms(record, importer.report, notes, cache=importer.terms)
@@ -70,8 +89,15 @@ def create_new(importer, items: list) -> list:
                 if not s.get("service_at_location_id") or s.get("service_at_location_id") not in linked
             ]
             service = Service(agency=agency, uuid=record["id"], confirmed_at=_assured(fields), **fields)
-            service.full_clean(validate_unique=False, validate_constraints=False)
+            # The agency was just found or made: checking that it exists would cost a query a record.
+            service.full_clean(exclude=["agency"], validate_unique=False, validate_constraints=False)
             sessions = _sessions(own, notes)
+            contacts = []
+            for position, data in enumerate(_contacts(record, notes), start=1):
+                data = dict(data)
+                contact = Contact(uuid=data.pop("uuid"), position=position, **data)
+                contact.full_clean(exclude=["service"], validate_unique=False, validate_constraints=False)
+                contacts.append(contact)
             built_places = []
             for place in places:
                 place = dict(place)
@@ -86,15 +112,18 @@ def create_new(importer, items: list) -> list:
         except ValidationError:
             slow.append((label, record))  # the one-at-a-time path gives the reason
             continue
-        prepared.append((label, record, notes, service, types, outcomes, others, sessions, built_places))
+        prepared.append((label, record, notes, service, types, outcomes, others, sessions, built_places, contacts))
     if not prepared:
         return slow
     location_ids = [str(loc.uuid) for p in prepared for loc, _, _ in p[8]]
     link_ids = [link for p in prepared for _, link, _ in p[8]]
+    contact_ids = [str(c.uuid) for p in prepared for c in p[9]]
     if (
         len(set(location_ids)) != len(location_ids)
+        or len(set(contact_ids)) != len(contact_ids)
         or Location.objects.filter(uuid__in=location_ids).exists()
         or ServiceLocation.objects.filter(uuid__in=link_ids).exists()
+        or (contact_ids and Contact.objects.filter(uuid__in=contact_ids).exists())
     ):
         # Places shared between services, or already here: the careful path links them.
         return slow + [(label, record) for label, record, *_ in prepared]
@@ -165,21 +194,18 @@ def _insert(prepared: list) -> None:
         }
     rows = []
     for p in prepared:
-        for session in {(s.day, s.week_of_month, s.opens_at, s.closes_at) for s in p[7]}:
-            rows.append(_row(session, service_id=p[3].pk, link_id=None))
+        for session in dict.fromkeys(p[7]):
+            rows.append(OpeningTime(service_id=p[3].pk, service_location_id=None, **session.fields()))
         for _, link_uuid, sessions in p[8]:
-            for session in {(s.day, s.week_of_month, s.opens_at, s.closes_at) for s in sessions}:
-                rows.append(_row(session, service_id=p[3].pk, link_id=link_pks[str(link_uuid)]))
+            for session in dict.fromkeys(sessions):
+                rows.append(
+                    OpeningTime(service_id=p[3].pk, service_location_id=link_pks[str(link_uuid)], **session.fields())
+                )
     bulk_create_with_history(rows, OpeningTime, default_change_reason=REASON, default_date=now)
-
-
-def _row(session, *, service_id, link_id) -> OpeningTime:
-    day, week, opens_at, closes_at = session
-    return OpeningTime(
-        service_id=service_id,
-        service_location_id=link_id,
-        day=day,
-        week_of_month=week,
-        opens_at=opens_at,
-        closes_at=closes_at,
-    )
+    contacts = []
+    for p in prepared:
+        for contact in p[9]:
+            contact.service_id = p[3].pk
+            contacts.append(contact)
+    if contacts:
+        bulk_create_with_history(contacts, Contact, default_change_reason=REASON, default_date=now)
