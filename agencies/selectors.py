@@ -94,7 +94,7 @@ def session_handle(session_key: str) -> str:
 
 
 def device_of(user_agent: str) -> str:
-    """"Firefox on Windows": enough for a practitioner to recognise their own browsers."""
+    """ "Firefox on Windows": enough for a practitioner to recognise their own browsers."""
     agent = user_agent or ""
     browser = next(
         (

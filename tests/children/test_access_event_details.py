@@ -13,9 +13,7 @@ FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Fi
 
 def test_a_view_of_a_record_is_recorded_with_its_request_address_and_browser(client_for, lead_professional, child):
     client = client_for(lead_professional)
-    response = client.get(
-        reverse("child-detail", args=[child.pk]), HTTP_USER_AGENT=FIREFOX, REMOTE_ADDR="203.0.113.20"
-    )
+    response = client.get(reverse("child-detail", args=[child.pk]), HTTP_USER_AGENT=FIREFOX, REMOTE_ADDR="203.0.113.20")
     assert response.status_code == 200
     event = AccessEvent.objects.filter(user=lead_professional, child=child, action="view").latest("at")
     assert event.request_id == response["X-Request-ID"]

@@ -63,8 +63,10 @@ def test_periodic_jobs_catch_up_when_beat_comes_back(team, caf, private_files, s
     beat = start_beat(worker, schedule, log)
     try:
         wait_for(
-            lambda: DocumentJob.objects.get(pk=job.pk).status == DocumentJob.Status.READY
-            and NotificationEmail.objects.get(pk=email.pk).sent_at is not None,
+            lambda: (
+                DocumentJob.objects.get(pk=job.pk).status == DocumentJob.Status.READY
+                and NotificationEmail.objects.get(pk=email.pk).sent_at is not None
+            ),
             timeout=60,
             message="the sweeps did not catch up after beat came back",
         )
