@@ -14,6 +14,8 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from config.current import CurrentQuerySet
+
 UK_POSTCODE = RegexValidator(
     r"^(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2})$",
     "Enter a real postcode, like SW1A 1AA",
@@ -129,6 +131,10 @@ class Agency(models.Model):
         VOLUNTARY = "voluntary", "Voluntary or community organisation"
         OTHER = "other", "Other"
 
+    # Where children are taught or cared for every day: a child's school, and the settings that publish a
+    # multi-agency directory. Defined here once.
+    SETTING_KINDS = (Kind.SCHOOL, Kind.EARLY_YEARS, Kind.CHILDRENS_CENTRE)
+
     class Sector(models.TextChoices):
         STATUTORY = "statutory", "Statutory"
         VOLUNTARY = "voluntary", "Voluntary"
@@ -172,9 +178,8 @@ class Agency(models.Model):
 ADMIN_SITE_CHANGE = "Changed in the administration site"
 
 
-class MembershipQuerySet(models.QuerySet):
-    def current(self):
-        return self.filter(ended_on__isnull=True)
+class MembershipQuerySet(CurrentQuerySet):
+    pass
 
 
 class Membership(models.Model):

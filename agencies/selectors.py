@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from config.current import current_via
 from config.history import HistoryEntry, history_entries
 
 from .models import ADMIN_SITE_CHANGE, Agency, Membership, Notification, User
@@ -14,7 +15,7 @@ from .models import ADMIN_SITE_CHANGE, Agency, Membership, Notification, User
 def agencies_for_list():
     """Active agencies with their number of current members, in one query."""
     return Agency.objects.filter(is_active=True).annotate(
-        member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True))
+        member_count=Count("memberships", filter=Q(current_via("memberships")))
     )
 
 

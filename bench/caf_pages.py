@@ -15,6 +15,8 @@ import itertools
 
 from children_pages import DEFAULT_DATABASE_URL, Timing, setup_django, time_calls
 
+from config.current import current_via
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -67,11 +69,11 @@ def main():
     call_command("migrate", verbosity=0)
     print(f"Children in the database: {Child.objects.count():,}")
     busiest = (
-        User.objects.filter(memberships__ended_on__isnull=True, memberships__role=Membership.Role.PRACTITIONER)
+        User.objects.filter(current_via("memberships"), memberships__role=Membership.Role.PRACTITIONER)
         .annotate(
             n=Count(
                 "memberships__agency__involvements",
-                filter=Q(memberships__agency__involvements__ended_on__isnull=True),
+                filter=Q(current_via("memberships__agency__involvements")),
             )
         )
         .order_by("-n")

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+from config.current import current_via
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tac_bench"
 PROJECT_APPS = ("agencies", "children", "caf", "referrals", "directory")
@@ -179,7 +181,7 @@ def busiest_practitioner(email: str | None):
         return User.objects.get(email=email)
     involvements = Count(
         "memberships__agency__involvements",
-        filter=Q(memberships__ended_on__isnull=True, memberships__agency__involvements__ended_on__isnull=True),
+        filter=Q(current_via("memberships__agency__involvements"), current_via("memberships")),
     )
     user = User.objects.filter(is_active=True).annotate(n=involvements).order_by("-n", "pk").first()
     if user is None:

@@ -184,14 +184,10 @@ def reference_for(n: int) -> str:
 
 
 def name_key_fields(first_name: str, last_name: str, other_names: str) -> dict:
-    """What Child.save() would compute: the phonetic keys of the child's names."""
-    from children.models import name_words, phonetic_key
+    """What Child.save() computes (bulk_create skips save): the phonetic keys of the child's names."""
+    from children.models import Child
 
-    keys = {phonetic_key(word) for word in name_words(first_name, last_name, other_names)}
-    return {
-        "surname_key": phonetic_key(last_name),
-        "name_keys": " " + " ".join(sorted(key for key in keys if key)) + " ",
-    }
+    return Child.phonetic_fields(first_name, last_name, other_names)
 
 
 # --- Agencies and practitioners -------------------------------------------------------------------

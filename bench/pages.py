@@ -40,6 +40,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from config.current import current_via
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 for _path in (str(BENCH), str(REPO)):  # the sibling bench scripts, and the project
@@ -343,11 +345,11 @@ def ranked_practitioners() -> list[tuple[int, int]]:
     from agencies.models import Membership, User
 
     rows = (
-        User.objects.filter(memberships__ended_on__isnull=True, memberships__role=Membership.Role.PRACTITIONER)
+        User.objects.filter(current_via("memberships"), memberships__role=Membership.Role.PRACTITIONER)
         .annotate(
             n=Count(
                 "memberships__agency__involvements",
-                filter=Q(memberships__agency__involvements__ended_on__isnull=True),
+                filter=Q(current_via("memberships__agency__involvements")),
             )
         )
         .filter(n__gt=0)
@@ -365,10 +367,10 @@ def smallest_agency_practitioner() -> int:
 
     agencies = (
         Agency.objects.annotate(
-            n=Count("involvements", filter=Q(involvements__ended_on__isnull=True), distinct=True),
+            n=Count("involvements", filter=Q(current_via("involvements")), distinct=True),
             members=Count(
                 "memberships",
-                filter=Q(memberships__ended_on__isnull=True, memberships__role=Membership.Role.PRACTITIONER),
+                filter=Q(current_via("memberships"), memberships__role=Membership.Role.PRACTITIONER),
                 distinct=True,
             ),
         )
@@ -377,9 +379,9 @@ def smallest_agency_practitioner() -> int:
     )
     for agency in agencies[:20]:
         for membership in agency.memberships.filter(ended_on__isnull=True, role=Membership.Role.PRACTITIONER):
-            if membership.user.memberships.filter(ended_on__isnull=True).count() == 1:
+            if membership.user.memberships.current().count() == 1:
                 return membership.user_id
-    return agencies[0].memberships.filter(ended_on__isnull=True).first().user_id
+    return agencies[0].memberships.current().first().user_id
 
 
 def persona_for(role: str, user_id: int) -> Persona:
@@ -388,7 +390,7 @@ def persona_for(role: str, user_id: int) -> Persona:
 
     user = User.objects.get(pk=user_id)
     # Their inbox: the agency of theirs that works with the most children.
-    agency = max(access.agencies_of(user), key=lambda a: (a.involvements.filter(ended_on__isnull=True).count(), -a.pk))
+    agency = max(access.agencies_of(user), key=lambda a: (a.involvements.current().count(), -a.pk))
     return Persona(role, user.email, user.pk, agency.pk, agency.name)
 
 
@@ -406,7 +408,7 @@ def add_referrals(personas: dict[str, Persona], args) -> None:
         return
     rng = random.Random(args.seed)
     members: dict[int, list[int]] = {}
-    for agency_id, user_id in Membership.objects.filter(ended_on__isnull=True).values_list("agency_id", "user_id"):
+    for agency_id, user_id in Membership.objects.current().values_list("agency_id", "user_id"):
         members.setdefault(agency_id, []).append(user_id)
     senders = list(Agency.objects.filter(pk__in=members))
     by_id = {a.pk: a for a in senders}
@@ -547,7 +549,7 @@ def busiest_lead_email() -> str:
     from children.models import LeadProfessional
 
     top = (
-        LeadProfessional.objects.filter(ended_on__isnull=True)
+        LeadProfessional.objects.current()
         .values("practitioner")
         .annotate(n=Count("pk"))
         .order_by("-n", "practitioner")

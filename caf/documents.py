@@ -43,11 +43,7 @@ def caf_context(assessment) -> dict:
                 }
             )
         domains.append({"label": label, "elements": rows})
-    lead = (
-        LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-        .select_related("practitioner", "agency")
-        .first()
-    )
+    lead = LeadProfessional.objects.current_for(child)
     return {
         "assessment": assessment,
         "child": child,

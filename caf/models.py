@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from children.models import Child, Consent
+from children.outcomes import EVERY_CHILD_MATTERS
 
 
 class Domain(models.TextChoices):
@@ -140,64 +141,9 @@ class SectionEntry(models.Model):
         return any(str(v).strip() for v in self.data.values())
 
 
-# Every Child Matters: the five outcomes and their aims. An action stores "outcome:aim", e.g. "2:5".
-ECM_OUTCOMES = [
-    (
-        "Be healthy",
-        [
-            "Physically healthy",
-            "Mentally and emotionally healthy",
-            "Sexually healthy",
-            "Healthy lifestyles",
-            "Choose not to take illegal drugs",
-            "Parents, carers and families promote healthy choices",
-        ],
-    ),
-    (
-        "Stay safe",
-        [
-            "Safe from maltreatment, neglect, violence and sexual exploitation",
-            "Safe from accidental injury and death",
-            "Safe from bullying and discrimination",
-            "Safe from crime and anti-social behaviour in and out of school",
-            "Have security, stability and are cared for",
-            "Parents, carers and families provide safe homes and stability",
-        ],
-    ),
-    (
-        "Enjoy and achieve",
-        [
-            "Ready for school",
-            "Attend and enjoy school",
-            "Achieve stretching national educational standards at primary school",
-            "Achieve personal and social development and enjoy recreation",
-            "Achieve stretching national educational standards at secondary school",
-            "Parents, carers and families support learning",
-        ],
-    ),
-    (
-        "Make a positive contribution",
-        [
-            "Engage in decision-making and support the community and environment",
-            "Engage in law-abiding and positive behaviour in and out of school",
-            "Develop positive relationships and choose not to bully and discriminate",
-            "Develop self-confidence and successfully deal with significant life changes and challenges",
-            "Develop enterprising behaviour",
-            "Parents, carers and families promote positive behaviour",
-        ],
-    ),
-    (
-        "Achieve economic well-being",
-        [
-            "Engage in further education, employment or training on leaving school",
-            "Ready for employment",
-            "Live in decent homes and sustainable communities",
-            "Access to transport and material goods",
-            "Live in households free from low income",
-            "Parents, carers and families are supported to be economically active",
-        ],
-    ),
-]
+# Every Child Matters: the five outcomes and their aims (children/outcomes.py). An action stores
+# "outcome:aim", e.g. "2:5".
+ECM_OUTCOMES = [(outcome.name, list(outcome.aims)) for outcome in EVERY_CHILD_MATTERS]
 ECM_AIM_CHOICES = [
     (outcome, [(f"{o}:{i}", aim) for i, aim in enumerate(aims, start=1)])
     for o, (outcome, aims) in enumerate(ECM_OUTCOMES, start=1)

@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from config.current import current_via
 from config.history import answer_history_entries
 
 from .models import Action, Assessment, Domain, Element, ProgressNote, Review, SectionEntry
@@ -168,7 +169,8 @@ def action_page(action) -> dict:
 
     return {
         "notes": list(action.notes.select_related("written_by")),
-        "lead": LeadProfessional.objects.filter(child_id=action.assessment.child_id, ended_on__isnull=True)
+        "lead": LeadProfessional.objects.current()
+        .filter(child_id=action.assessment.child_id)
         .select_related("practitioner", "agency")
         .first(),
     }
@@ -228,9 +230,9 @@ def recent_changes_for_lead(user, days: int = 14, limit: int = 10):
 
     since = timezone.now() - timedelta(days=days)
     names = dict(
-        Child.objects.filter(
-            lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True
-        ).values_list("pk", "first_name")
+        Child.objects.filter(current_via("lead_professionals"), lead_professionals__practitioner=user).values_list(
+            "pk", "first_name"
+        )
     )
     if not names:
         return []
@@ -282,11 +284,7 @@ def lead_of(child):
     """The child's current lead professional (with practitioner and agency), or None."""
     from children.models import LeadProfessional
 
-    return (
-        LeadProfessional.objects.filter(child=child, ended_on__isnull=True)
-        .select_related("practitioner", "agency")
-        .first()
-    )
+    return LeadProfessional.objects.current_for(child)
 
 
 def section_context(assessment: Assessment, key: str) -> dict:
@@ -320,24 +318,16 @@ def plan_action(assessment: Assessment, action_id: int) -> Action:
 
 
 def team_users(assessment: Assessment):
-    """Current members of the agencies in the child's team (who may have been at a review)."""
-    from agencies.models import User
+    """The team's practitioners (who may have been at a review), as children.selectors says who they are."""
+    from children.selectors import team_practitioners
 
-    return (
-        User.objects.filter(
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=assessment.child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
+    return team_practitioners(assessment.child, include_closed_accounts=True)
 
 
 def members_of(agency):
     """Active current members of an agency (to give one of its queued actions to)."""
     from agencies.models import User
 
-    return User.objects.filter(is_active=True, memberships__agency=agency, memberships__ended_on__isnull=True).order_by(
+    return User.objects.filter(current_via("memberships"), is_active=True, memberships__agency=agency).order_by(
         "full_name", "pk"
     )

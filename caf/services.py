@@ -11,6 +11,7 @@ from agencies import access
 from agencies.models import Agency, Membership, Notification, User
 from agencies.notifications import Event, agency_managers, notify
 from children.models import Child, Involvement, LeadProfessional, SafeguardingEscalation
+from config.current import current_via
 from config.history import acted_by as _as  # records the acting user for history
 from config.history import has_changes
 from referrals.services import add_working_days
@@ -37,9 +38,7 @@ def caf_start(*, actor: User, child: Child) -> Assessment:
     Child.objects.select_for_update().get(pk=child.pk)
     existing = open_caf_for(child)
     if existing:
-        lead = (
-            LeadProfessional.objects.filter(child=child, ended_on__isnull=True).select_related("practitioner").first()
-        )
+        lead = LeadProfessional.objects.current_for(child)
         who = lead.practitioner.full_name if lead else existing.assessor.full_name
         raise ValidationError(
             f"{child.display_name} already has an open CAF (version {existing.version}, started by "
@@ -63,7 +62,7 @@ def caf_start(*, actor: User, child: Child) -> Assessment:
 def _involved_agency_of(actor: User, child: Child) -> Agency:
     involvement = (
         Involvement.objects.current()
-        .filter(child=child, agency__memberships__user=actor, agency__memberships__ended_on__isnull=True)
+        .filter(current_via("agency__memberships"), child=child, agency__memberships__user=actor)
         .select_related("agency")
         .first()
     )
@@ -344,9 +343,9 @@ def _overdue_batch_notify(batch: list[Action]) -> int:
         )
     )
     leads = dict(
-        LeadProfessional.objects.filter(
-            child_id__in={a.assessment.child_id for a in batch}, ended_on__isnull=True
-        ).values_list("child_id", "practitioner")
+        LeadProfessional.objects.current()
+        .filter(child_id__in={a.assessment.child_id for a in batch})
+        .values_list("child_id", "practitioner")
     )
     lead_users = User.objects.in_bulk(set(leads.values()))
     notified = 0
@@ -386,9 +385,7 @@ def reviews_due_notify(today=None) -> int:
     notified = 0
     for review in reviews:
         child = review.assessment.child
-        team = set(
-            LeadProfessional.objects.filter(child=child, ended_on__isnull=True).values_list("practitioner", flat=True)
-        )
+        team = set(LeadProfessional.objects.current().filter(child=child).values_list("practitioner", flat=True))
         team |= set(
             Involvement.objects.current()
             .filter(child=child, practitioner__isnull=False)

@@ -151,7 +151,7 @@ def load() -> None:
             review_on=today + timedelta(days=344),
         )
         assert consent.pk
-        if not LeadProfessional.objects.filter(child=child, ended_on__isnull=True).exists():
+        if not LeadProfessional.objects.current().filter(child=child).exists():
             # With no lead yet, a manager of an involved agency records the family's choice.
             services.lead_professional_set(
                 actor=hv_manager,

@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from agencies.models import UK_PHONE, UK_POSTCODE, Agency, normalise_postcode
+from config.current import CurrentQuerySet
 
 # Unambiguous characters only (no 0/O, 1/I/L), so a reference read out on the phone is not misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -142,12 +143,20 @@ class Child(models.Model):
     def get_absolute_url(self):
         return reverse("child-detail", args=[self.pk])
 
+    @staticmethod
+    def phonetic_fields(first_name: str, last_name: str, other_names: str) -> dict:
+        """The child index's phonetic keys of these names (`surname_key`, `name_keys`), computed here only."""
+        keys = {phonetic_key(n) for n in name_words(first_name, last_name, other_names)}
+        return {
+            "surname_key": phonetic_key(last_name),
+            "name_keys": " " + " ".join(sorted(k for k in keys if k)) + " ",
+        }
+
     def save(self, *args, **kwargs):
         if self.postcode:
             self.postcode = normalise_postcode(self.postcode)
-        self.surname_key = phonetic_key(self.last_name)
-        keys = {phonetic_key(n) for n in name_words(self.first_name, self.last_name, self.other_names)}
-        self.name_keys = " " + " ".join(sorted(k for k in keys if k)) + " "
+        for field, value in self.phonetic_fields(self.first_name, self.last_name, self.other_names).items():
+            setattr(self, field, value)
         super().save(*args, **kwargs)
 
     @property
@@ -199,9 +208,8 @@ class FamilyMember(models.Model):
         return f"{self.name} ({self.relationship})"
 
 
-class InvolvementQuerySet(models.QuerySet):
-    def current(self):
-        return self.filter(ended_on__isnull=True)
+class InvolvementQuerySet(CurrentQuerySet):
+    pass
 
 
 class Involvement(models.Model):
@@ -237,6 +245,12 @@ class Involvement(models.Model):
         return f"{self.agency} with {self.child}"
 
 
+class LeadProfessionalQuerySet(CurrentQuerySet):
+    def current_for(self, child):
+        """THE child's current lead professional, with who and which agency, or None: the one place it is asked."""
+        return self.current().filter(child=child).select_related("practitioner", "agency").first()
+
+
 class LeadProfessional(models.Model):
     """The single point of contact for the family, chosen with them. At most one current per child."""
 
@@ -249,6 +263,7 @@ class LeadProfessional(models.Model):
     ended_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = LeadProfessionalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on", "-id"]

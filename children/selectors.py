@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Membership, User, normalise_postcode
+from config.current import current_via
 
 from .models import (
     AccessEvent,
@@ -35,7 +36,7 @@ CHILD_LINK_FIELDS = ("id", "reference", "first_name", "last_name", "is_unborn", 
 def current_leads():
     return Prefetch(
         "lead_professionals",
-        queryset=LeadProfessional.objects.filter(ended_on__isnull=True).select_related("practitioner", "agency"),
+        queryset=LeadProfessional.objects.current().select_related("practitioner", "agency"),
         to_attr="current_leads",
     )
 
@@ -52,9 +53,7 @@ def children_list_for(user: User):
 
 def children_led_by(user: User):
     """'My children': those the user is the current lead professional for (and may still see)."""
-    return children_list_for(user).filter(
-        lead_professionals__practitioner=user, lead_professionals__ended_on__isnull=True
-    )
+    return children_list_for(user).filter(current_via("lead_professionals"), lead_professionals__practitioner=user)
 
 
 def child_record(child: Child, cafs: bool = False, also: dict | None = None) -> dict:
@@ -176,7 +175,7 @@ def team_changes_for(
     `lead` (the current lead professional or None), `previous_lead` (the latest ended one, or None) and
     `involvements` (the current ones) when the page has them."""
     if lead is _NOT_GIVEN:
-        lead = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+        lead = LeadProfessional.objects.current_for(child)
     return {
         "handover_notes": list(access.handover_notes_for(user, child))
         if lead and lead.practitioner_id == user.pk
@@ -303,7 +302,7 @@ def emergency_accesses_to_show(user: User, days: int = 14):
     """Recent emergency accesses to children the user leads, and by members of agencies the user manages."""
     since = timezone.now() - timedelta(days=days)
     managed = Membership.objects.current().filter(user=user, role=Membership.Role.MANAGER).values("agency_id")
-    led = LeadProfessional.objects.filter(practitioner=user, ended_on__isnull=True).values("child_id")
+    led = LeadProfessional.objects.current().filter(practitioner=user).values("child_id")
     return (
         EmergencyAccess.objects.filter(granted_at__gte=since)
         .filter(Q(child_id__in=led) | Q(agency_id__in=managed))
@@ -343,25 +342,29 @@ def team_agencies(child: Child):
     """The agencies currently in the child's team around the child."""
     from agencies.models import Agency
 
-    return Agency.objects.filter(involvements__child=child, involvements__ended_on__isnull=True).distinct()
+    return Agency.objects.filter(current_via("involvements"), involvements__child=child).distinct()
+
+
+def team_practitioners(child: Child, include_closed_accounts: bool = False):
+    """THE team's practitioners: current members of the agencies currently in the child's team around the
+    child, by name (accounts since closed only when asked for)."""
+    practitioners = User.objects.filter(
+        current_via("memberships__agency__involvements"),
+        current_via("memberships"),
+        memberships__agency__involvements__child=child,
+    )
+    if not include_closed_accounts:
+        practitioners = practitioners.filter(is_active=True)
+    return practitioners.distinct().order_by("full_name")
 
 
 def lead_candidates(child: Child):
-    """Who may be chosen as lead professional: active current members of an agency in the team."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__ended_on__isnull=True,
-            memberships__agency__involvements__child=child,
-            memberships__agency__involvements__ended_on__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
+    """Who may be chosen as lead professional: the team's practitioners."""
+    return team_practitioners(child)
 
 
 def past_leads(child: Child):
-    return LeadProfessional.objects.filter(child=child, ended_on__isnull=False).select_related("practitioner", "agency")
+    return LeadProfessional.objects.past().filter(child=child).select_related("practitioner", "agency")
 
 
 def consent_of(child: Child, consent_id: int) -> Consent:
@@ -372,7 +375,7 @@ def consent_of(child: Child, consent_id: int) -> Consent:
 def social_care_members(escalation: SafeguardingEscalation):
     """Who may be named as having decided on the escalation: active current members of the agency deciding."""
     return User.objects.filter(
-        is_active=True, memberships__agency=escalation.social_care, memberships__ended_on__isnull=True
+        current_via("memberships"), is_active=True, memberships__agency=escalation.social_care
     ).order_by("full_name")
 
 

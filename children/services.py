@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm
 from agencies import access
 from agencies.models import Agency, Membership, User
 from config.client import client_address, user_agent
+from config.current import current_via
 from config.history import acted_by as _as  # records the acting user for history
 from config.history import has_changes
 from config.request_id import request_id_of
@@ -162,9 +163,7 @@ def involvement_end(*, actor: User, involvement: Involvement, reason: str) -> In
         return involvement
     if not access.may_end_involvement(actor, involvement, access.child_access(actor, involvement.child)):
         raise PermissionDenied("Only a member of the agency or the lead professional may end its involvement")
-    if LeadProfessional.objects.filter(
-        child=involvement.child, agency=involvement.agency, ended_on__isnull=True
-    ).exists():
+    if LeadProfessional.objects.current().filter(child=involvement.child, agency=involvement.agency).exists():
         raise ValidationError(
             "This agency has the child's lead professional. Choose a new lead professional before it leaves."
         )
@@ -202,14 +201,14 @@ def lead_professional_set(
         )
     involvement = (
         Involvement.objects.current()
-        .filter(child=child, agency__memberships__user=practitioner, agency__memberships__ended_on__isnull=True)
+        .filter(current_via("agency__memberships"), child=child, agency__memberships__user=practitioner)
         .select_related("agency")
         .first()
     )
     if involvement is None:
         raise ValidationError({"practitioner": "The lead professional must belong to an agency in the team"})
     Child.objects.select_for_update().get(pk=child.pk)  # one change of lead at a time per child
-    previous = LeadProfessional.objects.filter(child=child, ended_on__isnull=True).first()
+    previous = LeadProfessional.objects.current_for(child)
     if previous and previous.practitioner_id == practitioner.pk:
         # The same lead again: only the date the family agreed can change; nobody new to tell.
         if handover_note.strip():
@@ -397,7 +396,7 @@ def social_care_for(child: Child) -> Agency | None:
         if front_door is not None:
             return front_door
     candidates = Agency.objects.filter(kind=Agency.Kind.SOCIAL_CARE, is_active=True)
-    involved = candidates.filter(involvements__child=child, involvements__ended_on__isnull=True).order_by("pk")
+    involved = candidates.filter(current_via("involvements"), involvements__child=child).order_by("pk")
     return involved.first() or candidates.order_by("pk").first()
 
 

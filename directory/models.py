@@ -25,7 +25,7 @@ STALE_AFTER = timedelta(days=183)
 # Adult services in real feeds go up to 100 (or have no upper bound at all).
 MAX_AGE = 120
 
-SETTING_KINDS = (Agency.Kind.SCHOOL, Agency.Kind.EARLY_YEARS, Agency.Kind.CHILDRENS_CENTRE)
+SETTING_KINDS = Agency.SETTING_KINDS  # the settings that publish a directory
 
 
 class Day(models.IntegerChoices):

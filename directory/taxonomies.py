@@ -6,6 +6,8 @@ publishes) gives the same term the same identifier.
 
 import uuid
 
+from children.outcomes import EVERY_CHILD_MATTERS
+
 NAMESPACE = uuid.UUID("6f1c1f2e-5a43-4d0b-9a55-2b8a3c7e0d11")
 
 SERVICE_TYPES = [
@@ -19,21 +21,7 @@ SERVICE_TYPES = [
     ("other", "Other", "Other kinds of support."),
 ]
 
-OUTCOMES = [
-    ("be_healthy", "Be healthy", "Physically, mentally, emotionally and sexually healthy; healthy lifestyles."),
-    ("stay_safe", "Stay safe", "Safe from maltreatment, neglect, violence, accidents, bullying and crime."),
-    ("enjoy_and_achieve", "Enjoy and achieve", "Ready for school, attend and enjoy school, achieve."),
-    (
-        "positive_contribution",
-        "Make a positive contribution",
-        "Engage in decision-making, positive behaviour and relationships; self-confidence.",
-    ),
-    (
-        "economic_well_being",
-        "Achieve economic well-being",
-        "Education, employment or training; decent homes; free from low income.",
-    ),
-]
+OUTCOMES = [(outcome.code, outcome.name, outcome.summary) for outcome in EVERY_CHILD_MATTERS]
 
 TAXONOMIES = [
     (

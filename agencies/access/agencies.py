@@ -5,6 +5,8 @@ from django.db import transaction
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from config.current import current_via
+
 from ..models import Agency, AgencyUserObjectPermission, Membership, User
 
 MANAGE_AGENCY = "agencies.manage_agency"
@@ -54,7 +56,7 @@ def agencies_of(user: User):
     """The agencies this user currently belongs to."""
     if not user.is_authenticated:
         return Agency.objects.none()
-    return Agency.objects.filter(memberships__user=user, memberships__ended_on__isnull=True).distinct()
+    return Agency.objects.filter(current_via("memberships"), memberships__user=user).distinct()
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from config.current import current_via
+
 from ..models import Agency, User
 from .agencies import agencies_of
 from .context import _memberships, _record_refusal, _remembered, _user_agency_ids, is_member
@@ -71,9 +73,7 @@ def _access_annotations(user: User, agency_ids, managed_ids) -> dict:
             Exists(covered.filter(level=Level.ADDITIONAL, why__in=Coverage.EDITING)) if covered is not None else none
         ),
         "access_emergency": Exists(_emergency_grants(user).filter(child_id=OuterRef("pk"))),
-        "access_lead": Exists(
-            LeadProfessional.objects.filter(child_id=OuterRef("pk"), practitioner=user, ended_on__isnull=True)
-        ),
+        "access_lead": Exists(LeadProfessional.objects.current().filter(child_id=OuterRef("pk"), practitioner=user)),
         "access_manager": (
             Exists(Involvement.objects.current().filter(child_id=OuterRef("pk"), agency_id__in=managed_ids))
             if managed_ids
@@ -227,7 +227,7 @@ def sync_child_grants(child) -> None:
 def current_lead(child):
     from children.models import LeadProfessional
 
-    return LeadProfessional.objects.filter(child=child, ended_on__isnull=True).select_related("agency").first()
+    return LeadProfessional.objects.current_for(child)
 
 
 _UNKNOWN = object()
@@ -282,10 +282,7 @@ def handover_to_write(user: User, child, lead=_UNKNOWN, previous=_UNKNOWN):
         return None
     if previous is _UNKNOWN:
         previous = (
-            LeadProfessional.objects.filter(child=child, ended_on__isnull=False)
-            .exclude(pk=lead.pk)
-            .order_by("-ended_on", "-pk")
-            .first()
+            LeadProfessional.objects.past().filter(child=child).exclude(pk=lead.pk).order_by("-ended_on", "-pk").first()
         )
     if previous is None or previous.practitioner_id != user.pk or previous.practitioner_id == lead.practitioner_id:
         return None
@@ -298,9 +295,9 @@ def handover_notes_for(user: User, child):
     """Handover notes written for this user as the child's current lead, newest first."""
     from children.models import HandoverNote
 
-    return HandoverNote.objects.filter(
-        child=child, to_lead__practitioner=user, to_lead__ended_on__isnull=True
-    ).select_related("written_by", "from_lead__agency")
+    return HandoverNote.objects.filter(current_via("to_lead"), child=child, to_lead__practitioner=user).select_related(
+        "written_by", "from_lead__agency"
+    )
 
 
 def may_confirm_consent(rights: ChildAccess) -> bool:

@@ -5,6 +5,8 @@ from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from config.current import current_via
+
 from ..models import Agency, Membership, User
 from .context import _user_agency_ids
 from .vocabulary import NO_CHILD_ACCESS, ChildAccess, Level
@@ -157,13 +159,13 @@ def child_access_from_scratch(user: User, child) -> ChildAccess:
     emergency = False
     if level < Level.ADDITIONAL and _emergency_grants(user).filter(child=child).exists():
         level, emergency = Level.ADDITIONAL, True
-    is_lead = LeadProfessional.objects.filter(child=child, practitioner=user, ended_on__isnull=True).exists()
+    is_lead = LeadProfessional.objects.current().filter(child=child, practitioner=user).exists()
     is_involved_manager = (
         Involvement.objects.current()
         .filter(
+            current_via("agency__memberships"),
             child=child,
             agency__memberships__user=user,
-            agency__memberships__ended_on__isnull=True,
             agency__memberships__role=Membership.Role.MANAGER,
         )
         .exists()

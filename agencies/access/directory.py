@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from config.current import current_via
+
 from ..models import Agency, Membership, User
 from .agencies import agencies_managed_by
 
@@ -31,11 +33,11 @@ def settings_coordinated_by(user: User):
     if not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
     return Agency.objects.filter(
+        current_via("memberships"),
         kind__in=SETTING_KINDS,
         is_active=True,
         memberships__user=user,
         memberships__role=Membership.Role.COORDINATOR,
-        memberships__ended_on__isnull=True,
     ).distinct()
 
 

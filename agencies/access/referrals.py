@@ -6,6 +6,8 @@ from functools import cached_property
 from django.db.models import Q
 from django.http import Http404
 
+from config.current import current_via
+
 from ..models import User
 from .children import child_access
 from .context import _memberships, _record_refusal, _user_agency_ids, may_authorise_override
@@ -151,7 +153,7 @@ def agencies_that_may_refer(user: User, child):
     from ..models import Agency
     from .agencies import agencies_of
 
-    in_team = agencies_of(user).filter(involvements__child=child, involvements__ended_on__isnull=True)
+    in_team = agencies_of(user).filter(current_via("involvements"), involvements__child=child)
     return Agency.objects.filter(pk__in=in_team.values("pk"))
 
 
