@@ -18,6 +18,7 @@ from agencies.models import Agency, Membership
 from children import services as child_services
 from children.models import Consent, EmergencyAccess
 
+from .children.form_data import consent_fields
 from .factories import AgencyFactory, UserFactory, appoint_lead, member_of
 
 PRACTITIONER, MANAGER, COORDINATOR = Membership.Role.PRACTITIONER, Membership.Role.MANAGER, Membership.Role.COORDINATOR
@@ -115,11 +116,11 @@ PERSONAS = {
         PRACTITIONER,
         {"full_name": "Tariq Third", "email": "tariq@familysupport.example.org"},
     ),
-    # The same email as `housing_officer`: the two are never in one test (the referrals folder's housing).
+    # The referrals folder's housing officer: the same name as `housing_officer`, of the other housing agency.
     "housing_options_officer": (
         "housing_options",
         PRACTITIONER,
-        {"full_name": "Harry Housing", "email": "harry@housing.example.org"},
+        {"full_name": "Harry Housing", "email": "harry@housingoptions.example.org"},
     ),
     # Wayne's team (tests/caf/, tests/documents/): the `team` fixture's people.
     "caf.lead": ("caf.health_visiting", PRACTITIONER, {"full_name": "Sarah Lead", "email": "lead@hv.example.org"}),
@@ -217,8 +218,6 @@ def carter_family(
         extra = {"practitioner": personas(practitioner)} if practitioner else {}
         child_services.involvement_add(actor=actor, child=child, agency=personas.agency(agency_key), role=role, **extra)
     if consent is None:
-        from .children.form_data import consent_fields
-
         consent = consent_fields()
     child_services.consent_record(
         actor=actor,
