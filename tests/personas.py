@@ -171,7 +171,8 @@ class Personas:
         return self._people[key]
 
     def agency(self, key: str, **overrides):
-        """The agency called `key`; `overrides` (a folder's extra field, e.g. an email) apply when it is built."""
+        """The agency called `key`; `overrides` (a folder's extra field, e.g. the referrals' school's email) are
+        set on it whether it is built now or was built earlier in the test."""
         if key not in self._agencies:
             self._agencies[key] = AgencyFactory(**{**AGENCIES[key], **overrides})
         elif overrides:
@@ -182,6 +183,7 @@ class Personas:
         return self._agencies[key]
 
     def family(self, **shape):
+        """A Carter child with the team around them (`carter_family`)."""
         return carter_family(self, **shape)
 
 
