@@ -1,5 +1,7 @@
 """Personas that mirror the domain (HOUSE-STYLE.md) and the browser harness.
 
+The personas and the Carter family live in tests/personas.py (one registry, built once per test; see
+tests/README.md); the fixtures here and in each folder's conftest are thin aliases over it.
 Every view test includes the outsider: a practitioner of an unrelated agency, who must get a 404.
 """
 
@@ -7,9 +9,8 @@ import os
 
 import pytest
 
-from agencies.models import Membership
-
-from .factories import TEST_PASSWORD, AgencyFactory, UserFactory, member_of
+from .factories import TEST_PASSWORD
+from .personas import Personas
 
 # Playwright's sync API runs an event loop in the test thread; Django must still let tests use the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -48,52 +49,62 @@ def password():
 
 
 @pytest.fixture
-def agency(db):
-    return AgencyFactory(name="Riverside Primary School")
+def personas(db):
+    """The shared registry (tests/personas.py): `personas("lead_professional")`, `personas.agency("school")`,
+    `personas.family(...)`. Each persona is built the first time a test asks for it, then handed back."""
+    return Personas()
 
 
 @pytest.fixture
-def other_agency(db):
-    return AgencyFactory(name="Northfield Health Visiting Team", kind="health_visiting")
+def agency(personas):
+    """Riverside Primary School."""
+    return personas.agency("school")
 
 
 @pytest.fixture
-def unrelated_agency(db):
-    return AgencyFactory(name="Faraway Youth Club", kind="voluntary", sector="voluntary")
+def other_agency(personas):
+    """Northfield Health Visiting Team."""
+    return personas.agency("health_visiting")
 
 
 @pytest.fixture
-def manager(agency):
+def unrelated_agency(personas):
+    """Faraway Youth Club, a voluntary agency with no part in any child's team."""
+    return personas.agency("unrelated")
+
+
+@pytest.fixture
+def manager(agency, personas):
     """The agency manager of `agency`."""
-    return member_of(agency, Membership.Role.MANAGER, full_name="Helen Manager", email="manager@school.example.org")
+    return personas("manager")
 
 
 @pytest.fixture
-def colleague(agency):
+def colleague(agency, personas):
     """A practitioner in the same agency as the manager."""
-    return member_of(agency, full_name="Tom Colleague", email="colleague@school.example.org")
+    return personas("colleague")
 
 
 @pytest.fixture
-def coordinator(agency):
-    return member_of(agency, Membership.Role.COORDINATOR, full_name="Priya Coordinator")
+def coordinator(agency, personas):
+    return personas("coordinator")
 
 
 @pytest.fixture
-def other_manager(other_agency):
+def other_manager(other_agency, personas):
     """The manager of another agency: manages nothing of `agency`."""
-    return member_of(other_agency, Membership.Role.MANAGER, full_name="Joanne Othermanager")
+    return personas("other_manager")
 
 
 @pytest.fixture
-def outsider(unrelated_agency):
+def outsider(unrelated_agency, personas):
     """A practitioner of an unrelated agency."""
-    return member_of(unrelated_agency, full_name="Olly Outsider", email="outsider@faraway.example.org")
+    return personas("outsider")
 
 
 @pytest.fixture
-def platform_admin(db):
-    return UserFactory(full_name="Ada Admin", is_staff=True, is_superuser=True)
+def platform_admin(personas):
+    return personas("platform_admin")
 
 
 @pytest.fixture

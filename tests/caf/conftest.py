@@ -1,64 +1,50 @@
-"""A family with a team around the child, consent and a lead professional, for CAF tests."""
+"""A family with a team around the child, consent and a lead professional, for CAF tests.
 
-from datetime import date, timedelta
+The people and the family come from tests/personas.py (Wayne's cast: the `caf.` personas).
+"""
+
+from datetime import date
 
 import pytest
-from django.utils import timezone
 
-from agencies.models import Membership
-from children import services as child_services
-from children.models import Consent
+from ..personas import caf_consent, emergency_access
 
-from ..factories import AgencyFactory, UserFactory, appoint_lead, member_of
+# The `team` dictionary's keys, and the persona each one is.
+TEAM = {
+    "lead": "caf.lead",
+    "hv_colleague": "caf.hv_colleague",
+    "hv_manager": "caf.hv_manager",
+    "assessor": "caf.assessor",
+    "school_colleague": "caf.school_colleague",
+    "housing": "caf.housing",
+    "outsider": "outsider",
+    "platform_admin": "platform_admin",
+}
 
 
 @pytest.fixture
-def team(db):
+def team(personas):
     """The Carter-like team: health visiting (lead), school (assessor), housing (excluded), an outsider."""
-    hv = AgencyFactory(name="Health Visiting", kind="health_visiting")
-    school = AgencyFactory(name="Primary School", kind="school")
-    housing = AgencyFactory(name="Housing Options", kind="housing")
-    faraway = AgencyFactory(name="Faraway Youth Club", kind="voluntary")
-    people = {
-        "lead": member_of(hv, full_name="Sarah Lead", email="lead@hv.example.org"),
-        "hv_colleague": member_of(hv, full_name="Hana Colleague"),
-        "hv_manager": member_of(hv, Membership.Role.MANAGER, full_name="Joanne Manager"),
-        "assessor": member_of(school, full_name="Tom Assessor", email="assessor@school.example.org"),
-        "school_colleague": member_of(school, full_name="Sam Schoolcolleague"),
-        "housing": member_of(housing, full_name="Mark Housing"),
-        "outsider": member_of(faraway, full_name="Olly Outsider"),
-        "platform_admin": UserFactory(full_name="Ada Admin", is_staff=True, is_superuser=True),
-    }
-    child = child_services.child_create(
-        actor=people["lead"],
-        agency=hv,
-        first_name="Wayne",
-        last_name="Carter",
-        date_of_birth=date(2021, 3, 14),
-        sex="male",
+    hv, school, housing = (personas.agency(key) for key in ("caf.health_visiting", "caf.school", "caf.housing"))
+    people = {name: personas(key) for name, key in TEAM.items()}
+    child = personas.family(
+        recorded_by="caf.lead",
+        recording_agency="caf.health_visiting",
+        details={
+            "first_name": "Wayne",
+            "last_name": "Carter",
+            "date_of_birth": date(2021, 3, 14),
+            "sex": "male",
+        },
+        involvements=[("caf.school", "School", None), ("caf.housing", "Housing", None)],
+        consent=caf_consent(),
+        consent_excluded=["caf.housing"],
+        lead="caf.lead",
+        lead_chosen_by=None,  # appoint_lead: the health visiting manager, with the family's agreement
+        lead_agreed_on=date.today(),
     )
-    child_services.involvement_add(actor=people["lead"], child=child, agency=school, role="School")
-    child_services.involvement_add(actor=people["lead"], child=child, agency=housing, role="Housing")
-    child_services.consent_record(
-        actor=people["lead"],
-        child=child,
-        given_by=Consent.GivenBy.PARENT,
-        given_by_name="Jess Carter",
-        given_on=date.today() - timedelta(days=3),
-        method="written",
-        scope="additional",
-        all_involved_agencies=True,
-        agencies_excluded=[housing],
-        purposes="CAF",
-    )
-    appoint_lead(child, people["lead"], date.today())
-    police = AgencyFactory(name="Northfield Police", kind="police")
-    people["emergency"] = member_of(police, full_name="PC Emma Urgent")
-    people["emergency_expired"] = member_of(police, full_name="PC Ed Expired")
-    child_services.emergency_access_grant(actor=people["emergency"], child=child, reason="Found alone at night")
-    expired = child_services.emergency_access_grant(
-        actor=people["emergency_expired"], child=child, reason="Earlier incident"
-    )
-    expired.expires_at = timezone.now() - timedelta(minutes=1)
-    expired.save()
+    people["emergency"] = personas("caf.emergency")
+    people["emergency_expired"] = personas("caf.emergency_expired")
+    emergency_access(child, people["emergency"], "Found alone at night")
+    emergency_access(child, people["emergency_expired"], "Earlier incident", expired=True)
     return {"child": child, "hv": hv, "school": school, "housing": housing, **people}

@@ -1,4 +1,5 @@
-"""Directory personas on top of the shared ones: a listed agency with a service, the school's directory."""
+"""Directory personas on top of the shared ones (tests/personas.py): a listed agency with a service, the
+school's directory."""
 
 from datetime import time
 

@@ -2,7 +2,8 @@
 
 The worker tests start `celery -A config worker -Q celery,pdf` as a subprocess on Redis, against the
 pytest-django test database (so they are `django_db(transaction=True)`: the worker only sees committed
-rows), sharing a temporary private-files folder with the test process.
+rows), sharing a temporary private-files folder with the test process. The CAF is Wayne's, on the CAF
+folder's `team` (tests/personas.py's `caf.` personas).
 """
 
 import os

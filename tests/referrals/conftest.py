@@ -7,6 +7,8 @@ Housing Options, none of which is involved yet. The school's practitioner sends 
 CAMHS; Family Support is where a referral could be redirected (a third agency with no part in it);
 Housing Options is where the "redirected" referral of the state table went; the outsider's agency
 has nothing to do with any of it.
+
+The people and the family come from tests/personas.py; these fixtures are aliases over them.
 """
 
 from datetime import timedelta
@@ -14,13 +16,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agencies.models import Agency, Membership
-from children import services as child_services
 from referrals import services
 from referrals.models import Referral
 
 from ..children.form_data import consent_fields
-from ..factories import AgencyFactory, member_of
 
 STATES = ["sent", "accepted", "declined", "redirected", "withdrawn", "completed"]
 PERSONAS = [
@@ -35,92 +34,89 @@ REASON = "Keziah has been very anxious since the spring and is not sleeping; she
 
 
 @pytest.fixture
-def school(db):
-    return AgencyFactory(name="Riverside Primary School", kind=Agency.Kind.SCHOOL, email="office@school.example.org")
+def school(personas):
+    return personas.agency("school", email="office@school.example.org")
 
 
 @pytest.fixture
-def camhs(db):
-    return AgencyFactory(name="Northfield CAMHS", kind=Agency.Kind.CAMHS, email="referrals@camhs.example.org")
+def camhs(personas):
+    return personas.agency("camhs")
 
 
 @pytest.fixture
-def family_support(db):
+def family_support(personas):
     """The third agency: the consent covers it and a referral could be redirected to it, but it has no part."""
-    return AgencyFactory(name="Northfield Family Support", kind=Agency.Kind.VOLUNTARY, sector=Agency.Sector.VOLUNTARY)
+    return personas.agency("family_support")
 
 
 @pytest.fixture
-def housing(db):
+def housing(personas):
     """Where the state table's "redirected" referral was sent on to."""
-    return AgencyFactory(name="Northfield Housing Options", kind=Agency.Kind.HOUSING)
+    return personas.agency("housing_options")
 
 
 @pytest.fixture
-def sender(school):
-    return member_of(school, full_name="Sam Sender", job_title="Class teacher", email="sam.sender@school.example.org")
+def sender(school, personas):
+    return personas("sender")
 
 
 @pytest.fixture
-def sender_colleague(school):
-    return member_of(school, full_name="Sadia Colleague", email="sadia@school.example.org")
+def sender_colleague(school, personas):
+    return personas("sender_colleague")
 
 
 @pytest.fixture
-def school_manager(school):
-    return member_of(school, Membership.Role.MANAGER, full_name="Harriet Head", email="head@school.example.org")
+def school_manager(school, personas):
+    return personas("school_manager")
 
 
 @pytest.fixture
-def receiving_member(camhs):
-    return member_of(
-        camhs, full_name="Ravi Receiver", job_title="Mental health practitioner", email="ravi@camhs.example.org"
-    )
+def receiving_member(camhs, personas):
+    return personas("receiving_member")
 
 
 @pytest.fixture
-def receiving_colleague(camhs):
+def receiving_colleague(camhs, personas):
     """A second practitioner of the receiving agency, for two people answering at once."""
-    return member_of(camhs, full_name="Rosa Receiver", email="rosa@camhs.example.org")
+    return personas("receiving_colleague")
 
 
 @pytest.fixture
-def receiving_manager(camhs):
-    return member_of(camhs, Membership.Role.MANAGER, full_name="Morag Manager", email="morag.manager@camhs.example.org")
+def receiving_manager(camhs, personas):
+    return personas("receiving_manager")
 
 
 @pytest.fixture
-def third_agency_practitioner(family_support):
-    return member_of(family_support, full_name="Tariq Third", email="tariq@familysupport.example.org")
+def third_agency_practitioner(family_support, personas):
+    return personas("third_agency_practitioner")
 
 
 @pytest.fixture
-def housing_officer(housing):
-    return member_of(housing, full_name="Harry Housing", email="harry@housing.example.org")
+def housing_officer(housing, personas):
+    return personas("housing_options_officer")
 
 
 @pytest.fixture
-def child(school, camhs, family_support, housing, sender):
+def child(personas, school, camhs, family_support, housing, sender):
     """Keziah, recorded by the school, with consent naming CAMHS, Family Support and Housing Options."""
-    keziah = child_services.child_create(
-        actor=sender,
-        agency=school,
-        first_name="Keziah",
-        last_name="Carter",
-        sex="female",
-        date_of_birth=timezone.localdate() - timedelta(days=9 * 365),
-        address="14 Mill Lane\nNorthfield",
-        postcode="NF1 3AB",
-        special_requirements="Needs a quiet space to settle",
+    return personas.family(
+        recorded_by="sender",
+        recording_agency="school",
+        details={
+            "first_name": "Keziah",
+            "last_name": "Carter",
+            "sex": "female",
+            "date_of_birth": timezone.localdate() - timedelta(days=9 * 365),
+            "address": "14 Mill Lane\nNorthfield",
+            "postcode": "NF1 3AB",
+            "special_requirements": "Needs a quiet space to settle",
+        },
+        involvements=[],  # the school alone is the team around her
+        consent=consent_fields(all_involved_agencies=False),
+        consent_excluded=[],
+        consent_included=["camhs", "family_support", "housing_options"],
+        lead=None,
     )
-    child_services.consent_record(
-        actor=sender,
-        child=keziah,
-        **consent_fields(all_involved_agencies=False),
-        agencies_included=[camhs, family_support, housing],
-    )
-    keziah.refresh_from_db()
-    return keziah
 
 
 @pytest.fixture
