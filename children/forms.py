@@ -74,9 +74,7 @@ class ChildForm(GovukModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = Agency.objects.filter(
-            is_active=True, kind__in=Agency.SETTING_KINDS
-        )
+        self.fields["school"].queryset = Agency.objects.filter(is_active=True, kind__in=Agency.SETTING_KINDS)
         self.fields["gp_practice"].queryset = Agency.objects.filter(is_active=True, kind=Agency.Kind.GP_PRACTICE)
         self.fields["sex"].choices = Child.Sex.choices
         self.fields["has_disability"].choices = Child.YesNoUnknown.choices
