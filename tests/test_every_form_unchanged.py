@@ -173,6 +173,7 @@ NOT_FORM_PAGES = {
     # Pages that only show things, or filter them (GET forms change nothing).
     "home": "shows the user's work",
     "signed-out": "a message",
+    "sessions": "a list of the user's sessions; its buttons are POST-only actions that end one",
     "agency-list": "a list",
     "agency-detail": "shows an agency; its buttons are POST-only actions",
     "agency-history": "a history",
