@@ -20,6 +20,19 @@ class ChildSearchForm(GovukForm):
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     input_widths = {"postcode": "govuk-input--width-10"}
 
+    def _a_name(self, field: str, label: str) -> str:
+        value = self.cleaned_data.get(field, "").strip()
+        # Names are searched by how they sound: one with no letter in it can match nobody, so say so.
+        if value and not any(character.isalpha() for character in value):
+            raise forms.ValidationError(f"{label} must include letters")
+        return value
+
+    def clean_first_name(self):
+        return self._a_name("first_name", "First name")
+
+    def clean_last_name(self):
+        return self._a_name("last_name", "Last name")
+
     def clean(self):
         data = super().clean()
         if not any(data.get(f) for f in ("first_name", "last_name", "date_of_birth", "postcode")):

@@ -265,3 +265,11 @@ def test_the_error_summary_links_to_the_field_in_error(client_for, teacher):
     data = child_form_data(first_name="Mia", date_of_birth=timezone.localdate() - timedelta(days=400))
     body = client_for(teacher).post(NEW, data).content.decode()
     assert 'href="#id_last_name"' in body
+
+
+@pytest.mark.parametrize("field, label", [("first_name", "First name"), ("last_name", "Last name")])
+def test_a_name_with_no_letters_is_refused_with_a_clear_error_and_kept(client_for, teacher, field, label):
+    response = client_for(teacher).post(reverse("child-search"), {field: "99999999999999999999"})
+    body = response.content.decode()
+    assert "govuk-error-summary" in body and f"{label} must include letters" in body
+    assert 'value="99999999999999999999"' in body
