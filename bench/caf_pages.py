@@ -15,8 +15,6 @@ import itertools
 
 from children_pages import DEFAULT_DATABASE_URL, Timing, setup_django, time_calls
 
-from config.current import current_via
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -52,7 +50,6 @@ def draft_caf(user, child):
 def main():
     args = parse_args()
     setup_django(args.database_url)
-
     from django.core.management import call_command
     from django.core.signals import request_started
     from django.db import connection, reset_queries
@@ -63,6 +60,7 @@ def main():
 
     from agencies.models import Membership, User
     from children.models import Child
+    from config.current import current_via  # the project is importable once setup_django has run
 
     # Django empties the query log at each request start, which would make CaptureQueriesContext count 0.
     request_started.disconnect(reset_queries)

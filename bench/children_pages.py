@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-from config.current import current_via
-
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tac_bench"
 PROJECT_APPS = ("agencies", "children", "caf", "referrals", "directory")
@@ -176,6 +174,7 @@ def busiest_practitioner(email: str | None):
     from django.db.models import Count, Q
 
     from agencies.models import User
+    from config.current import current_via
 
     if email:
         return User.objects.get(email=email)

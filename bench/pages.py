@@ -40,8 +40,6 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from config.current import current_via
-
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 for _path in (str(BENCH), str(REPO)):  # the sibling bench scripts, and the project
@@ -343,6 +341,7 @@ def ranked_practitioners() -> list[tuple[int, int]]:
     from django.db.models import Count, Q
 
     from agencies.models import Membership, User
+    from config.current import current_via
 
     rows = (
         User.objects.filter(current_via("memberships"), memberships__role=Membership.Role.PRACTITIONER)
@@ -364,6 +363,7 @@ def smallest_agency_practitioner() -> int:
     from django.db.models import Count, Q
 
     from agencies.models import Agency, Membership
+    from config.current import current_via
 
     agencies = (
         Agency.objects.annotate(
